@@ -1,0 +1,182 @@
+"""The coded corpus: quotations tied to cases, validated against the codebook.
+
+A quotation file is JSONL (one object per line) or CSV with the columns ``id``,
+``case_id``, ``text`` and ``labels``; in CSV the labels of a quotation are one cell,
+separated by ``;``. Optional columns ``hand``, ``coder_a``, ``coder_b`` (and any
+other ``coder_*``) are kept. Every record is checked and every problem reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .codebook import Codebook
+from .errors import CorpusError, Problem
+from .records import iter_records
+
+__all__ = [
+    "CASE_FIELDS",
+    "DEFAULT_CASES",
+    "DEFAULT_CHALLENGE",
+    "DEFAULT_CORPUS",
+    "file_sha256",
+    "label_matrix",
+    "load_cases",
+    "load_corpus",
+]
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_CORPUS = DATA / "quotations.jsonl"
+DEFAULT_CASES = DATA / "cases.csv"
+DEFAULT_CHALLENGE = DATA / "challenge.jsonl"
+CASE_FIELDS = ("case_id", "alias", "origin", "role", "joined", "left", "source")
+CODER_COLUMN = re.compile(r"^coder_\w+$")
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, as recorded in the model card."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value
+    return None
+
+
+def _labels(value: Any, *, allow_missing: bool = False) -> list[str] | None:
+    if value is None:
+        return None if allow_missing else []
+    if isinstance(value, str):
+        return [part.strip() for part in re.split(r"[;|]", value) if part.strip()]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value]
+    return None
+
+
+def _check_labels(labels: list[str], codebook: Codebook, where: Problem,
+                  problems: list[Problem]) -> None:
+    for bad in codebook.unknown(labels):
+        problems.append(Problem(where.file, f"unknown label '{bad}'; the codebook "
+                                f"{codebook.name!r} knows {', '.join(codebook.ids)}",
+                                line=where.line, field=where.field))
+    if len(set(labels)) != len(labels):
+        problems.append(Problem(where.file, f"a label is repeated in {labels}",
+                                line=where.line, field=where.field))
+
+
+def _quotation(record: dict[str, Any], line: int, file: str, codebook: Codebook,
+               problems: list[Problem], require_case: bool) -> dict[str, Any] | None:
+    found: list[Problem] = []
+    qid = record.get("id")
+    if not isinstance(qid, str | int) or isinstance(qid, bool) or str(qid).strip() == "":
+        found.append(Problem(file, "missing id; every quotation needs a unique id", line, "id"))
+    if _text(record.get("text")) is None:
+        what = "missing" if "text" not in record else "empty or not a string"
+        found.append(Problem(file, f"text is {what}; give the quotation's words", line, "text"))
+    case_id = record.get("case_id")
+    if require_case and (not isinstance(case_id, str | int) or str(case_id).strip() == ""):
+        found.append(Problem(file, "missing case_id; every quotation belongs to a case",
+                             line, "case_id"))
+    out = {key: value for key, value in record.items()}
+    for column in ["labels", *[k for k in record if CODER_COLUMN.match(k)]]:
+        parsed = _labels(record.get(column), allow_missing=column != "labels")
+        if parsed is None and record.get(column) is not None:
+            found.append(Problem(file, "must be a list of label ids", line, column))
+        elif parsed is not None:
+            _check_labels(parsed, codebook, Problem(file, "", line, column), found)
+            out[column] = parsed
+    problems.extend(found)
+    if found:
+        return None
+    out["id"] = str(qid)
+    out["case_id"] = None if case_id is None else str(case_id)
+    out["_line"] = line
+    return out
+
+
+def load_corpus(path: str | Path, codebook: Codebook, *, cases: pd.DataFrame | None = None,
+                require_case: bool = True) -> pd.DataFrame:
+    """Read and validate a coded corpus; one row per quotation, ``labels`` a list.
+
+    Raises :class:`~classifier.errors.CorpusError` listing every invalid record
+    (unknown label, empty text, duplicate id, case not in ``cases``, ...).
+    """
+    path = Path(path)
+    file = str(path)
+    problems: list[Problem] = []
+    rows: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    known_cases = set(cases["case_id"]) if cases is not None else None
+    for line, record in iter_records(path, problems=problems):
+        row = _quotation(record, line, file, codebook, problems, require_case)
+        if row is None:
+            continue
+        if row["id"] in seen:
+            problems.append(Problem(file, f"duplicate id '{row['id']}' (first on line "
+                                    f"{seen[row['id']]}); ids must be unique", line, "id"))
+            continue
+        seen[row["id"]] = line
+        if known_cases is not None and row["case_id"] is not None \
+                and row["case_id"] not in known_cases:
+            problems.append(Problem(file, f"case '{row['case_id']}' is not in the cases file",
+                                    line, "case_id"))
+            continue
+        rows.append(row)
+    if not rows and not problems:
+        problems.append(Problem(file, "holds no quotations"))
+    if problems:
+        raise CorpusError(problems)
+    frame = pd.DataFrame(rows)
+    frame.attrs["path"] = file
+    return frame.set_index("id", drop=False).rename_axis(None)
+
+
+def load_cases(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate the cases file (CSV or JSONL): one row per coded case."""
+    path = Path(path) if path is not None else DEFAULT_CASES
+    file = str(path)
+    problems: list[Problem] = []
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for line, record in iter_records(path, problems=problems):
+        missing = [f for f in CASE_FIELDS if str(record.get(f, "")).strip() == ""]
+        for name in missing:
+            problems.append(Problem(file, "missing; every case needs it", line, name))
+        if missing:
+            continue
+        case_id = str(record["case_id"])
+        if case_id in seen:
+            problems.append(Problem(file, f"duplicate case_id '{case_id}'", line, "case_id"))
+        seen.add(case_id)
+        for year in ("joined", "left"):
+            try:
+                record[year] = int(record[year])
+            except (TypeError, ValueError):
+                problems.append(Problem(file, f"'{record[year]}' is not a year", line, year))
+        rows.append({**record, "case_id": case_id})
+    if not rows and not problems:
+        problems.append(Problem(file, "holds no cases"))
+    if problems:
+        raise CorpusError(problems)
+    return pd.DataFrame(rows)
+
+
+def label_matrix(corpus: pd.DataFrame, codebook: Codebook, column: str = "labels") -> np.ndarray:
+    """A 0/1 matrix, one row per quotation, one column per codebook label in order."""
+    matrix = np.zeros((len(corpus), len(codebook.labels)), dtype=np.int8)
+    index = {label: j for j, label in enumerate(codebook.ids)}
+    for i, labels in enumerate(corpus[column]):
+        for label in labels if isinstance(labels, list) else []:
+            matrix[i, index[label]] = 1
+    return matrix

@@ -1,0 +1,115 @@
+"""A trained model ready to use: scores, suggested labels and the reasons behind them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from .explain import Contribution, explain
+
+__all__ = ["NarrativeModel", "Suggestion"]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What the model suggests for one text."""
+
+    text: str
+    scores: dict[str, float]
+    labels: list[str]
+    reasons: dict[str, list[Contribution]] = field(default_factory=dict)
+    against: dict[str, list[Contribution]] = field(default_factory=dict)
+
+    def to_dict(self, digits: int = 4) -> dict[str, Any]:
+        def terms(found: dict[str, list[Contribution]]) -> dict[str, list[dict[str, Any]]]:
+            return {label: [{"term": c.term, "weight": round(c.weight, digits)} for c in cs]
+                    for label, cs in found.items()}
+
+        return {
+            "labels": self.labels,
+            "scores": {k: round(v, digits) for k, v in self.scores.items()},
+            "reasons": terms(self.reasons),
+            "against": terms(self.against),
+        }
+
+
+def _check_texts(texts: Sequence[str] | str) -> list[str]:
+    if isinstance(texts, str):
+        texts = [texts]
+    checked = list(texts)
+    for i, text in enumerate(checked):
+        if not isinstance(text, str):
+            raise TypeError(f"text {i} is {type(text).__name__}, expected str")
+        if not text.strip():
+            raise ValueError(f"text {i} is empty; give the excerpt's words")
+    return checked
+
+
+class NarrativeModel:
+    """A fitted pipeline together with its model card.
+
+    Get one with :func:`classifier.load_model`; the labels, thresholds and codebook
+    come from the card, which was checked against the model file on loading.
+    """
+
+    def __init__(self, pipeline: Pipeline, card: dict[str, Any]):
+        self.pipeline = pipeline
+        self.card = card
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.card["labels"])
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return dict(self.card["thresholds"])
+
+    @property
+    def version(self) -> str:
+        return str(self.card.get("model_version", "unversioned"))
+
+    def __repr__(self) -> str:
+        return f"NarrativeModel({self.version!r}, labels={self.labels})"
+
+    def predict_proba(self, texts: Sequence[str] | str) -> np.ndarray:
+        """Calibrated scores, one row per text, one column per label."""
+        return np.asarray(self.pipeline.predict_proba(_check_texts(texts)))
+
+    def predict(self, texts: Sequence[str] | str) -> list[list[str]]:
+        """The suggested labels of each text (score at or above the label's threshold)."""
+        return [s.labels for s in self.suggest(texts, top=0)]
+
+    def suggest(self, texts: Sequence[str] | str, *, top: int = 5) -> list[Suggestion]:
+        """Scores, suggested labels and, for each suggested label, the terms behind it.
+
+        ``top`` terms that pushed each suggested label up are kept in ``reasons``, and
+        the strongest that pushed it down in ``against``; ``top=0`` skips explanations.
+
+        Examples
+        --------
+        >>> model = load_model()  # doctest: +SKIP
+        >>> model.suggest(["The emir kept the spoils and gave us nothing."])[0].labels
+        ['corruption']
+        """
+        texts = _check_texts(texts)
+        proba = self.pipeline.predict_proba(texts)
+        cut = np.array([self.thresholds[label] for label in self.labels])
+        chosen = proba >= cut
+        explanations = explain(self.pipeline, texts, self.labels) if top > 0 else None
+        out = []
+        for i, text in enumerate(texts):
+            labels = [lab for j, lab in enumerate(self.labels) if chosen[i, j]]
+            reasons: dict[str, list[Contribution]] = {}
+            against: dict[str, list[Contribution]] = {}
+            if explanations is not None:
+                for j, label in enumerate(self.labels):
+                    if chosen[i, j]:
+                        reasons[label] = explanations[i][j].up(top)
+                        against[label] = explanations[i][j].down(top)
+            scores = {lab: float(proba[i, j]) for j, lab in enumerate(self.labels)}
+            out.append(Suggestion(text, scores, labels, reasons, against))
+        return out

@@ -1,0 +1,202 @@
+"""Everything that touches spaCy: tokens, lemmas, sentences and passages.
+
+The model needs no downloaded pipeline: ``spacy.blank("en")`` tokenises, the rule-based
+``sentencizer`` splits sentences, and lemmas come from spaCy's lookup table, which the
+fitted :class:`SpacyLemmatizer` carries inside the saved model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import spacy
+from sklearn.base import BaseEstimator, TransformerMixin
+from spacy.language import Language
+from spacy.lookups import Lookups, load_lookups
+
+__all__ = ["Passage", "SpacyLemmatizer", "lemma_stop_words", "split_passages", "split_sentences"]
+
+# Negations and the speaker's "we"/"they" carry the stance of testimony; spaCy lists them
+# as stop words, so they are put back.
+KEPT_STOP_WORDS = frozenset({
+    "no", "not", "never", "nothing", "nobody", "none", "n't", "without", "against",
+    "we", "they", "us", "them", "our", "their", "nor", "only", "own", "because",
+})
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+
+
+@lru_cache(maxsize=1)
+def _tokenizer_nlp() -> Language:
+    return spacy.blank("en")
+
+
+@lru_cache(maxsize=1)
+def _sentence_nlp() -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def _packaged_lemma_lookups() -> bytes:
+    """The English lemma lookup table from ``spacy-lookups-data``, serialised by spaCy."""
+    return bytes(load_lookups("en", ["lemma_lookup"]).to_bytes())
+
+
+class SpacyLemmatizer(TransformerMixin, BaseEstimator):
+    """Turn each text into its lower-cased lemmas, separated by single spaces.
+
+    Punctuation, brackets and white space are dropped; numbers become ``<num>``.
+    ``fit`` copies spaCy's lemma lookup table into the estimator (``lookups_``), so a
+    saved model lemmatises the same way on any machine with spaCy installed.
+
+    Parameters
+    ----------
+    lemmatize : bool, default=True
+        Map each token to its lemma; with False only lower-case the tokens.
+    batch_size : int, default=1000
+        Texts per batch handed to spaCy's tokenizer.
+
+    Examples
+    --------
+    >>> SpacyLemmatizer().fit_transform(["The emirs were stealing cars!"])
+    ['the emir be steal car']
+    """
+
+    def __init__(self, *, lemmatize: bool = True, batch_size: int = 1000):
+        self.lemmatize = lemmatize
+        self.batch_size = batch_size
+
+    def fit(self, X: Iterable[str], y: Any = None) -> SpacyLemmatizer:
+        self.lookups_ = _packaged_lemma_lookups() if self.lemmatize else b""
+        return self
+
+    def _table(self) -> dict[str, str]:
+        # A plain dict of the forms seen so far: spaCy's Table hashes every key on lookup,
+        # and testimony repeats the same few thousand words.
+        cache: dict[str, str] | None = self.__dict__.get("_cache")
+        if cache is None:
+            cache = {}
+            self.__dict__["_cache"] = cache
+            if self.lookups_:
+                self.__dict__["_lookup"] = Lookups().from_bytes(self.lookups_).get_table(
+                    "lemma_lookup")
+        return cache
+
+    def _lemma(self, form: str, cache: dict[str, str]) -> str:
+        lemma = cache.get(form)
+        if lemma is None:
+            table = self.__dict__.get("_lookup")
+            lemma = table.get(form, form) if table is not None else form
+            cache[form] = lemma
+        return lemma
+
+    def transform(self, X: Iterable[str]) -> list[str]:
+        if not hasattr(self, "lookups_"):
+            raise AttributeError("SpacyLemmatizer is not fitted; call fit first")
+        cache = self._table()
+        out = []
+        for doc in _tokenizer_nlp().tokenizer.pipe(X, batch_size=self.batch_size):
+            words = []
+            for token in doc:
+                if token.is_punct or token.is_space or token.is_quote or token.is_bracket:
+                    continue
+                if token.like_num:
+                    words.append("<num>")
+                    continue
+                words.append(self._lemma(token.lower_, cache))
+            out.append(" ".join(words))
+        return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_cache", None)
+        state.pop("_lookup", None)
+        return state
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+
+def lemma_stop_words() -> list[str]:
+    """spaCy's English stop words as lemmas, without negations and ``we``/``they``."""
+    lemmatizer = SpacyLemmatizer().fit([])
+    words = set(lemmatizer.transform(sorted(spacy.lang.en.stop_words.STOP_WORDS)))
+    return sorted({w for phrase in words for w in phrase.split()} - KEPT_STOP_WORDS)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A run of sentences of a longer text, with character offsets into that text."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
+    start = 0
+    for match in PARAGRAPH_BREAK.finditer(text):
+        yield start, text[start:match.start()]
+        start = match.end()
+    yield start, text[start:]
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans ``(start, end)`` of the sentences of ``text``.
+
+    Sentences never cross a blank line, and their spans exclude surrounding white space.
+    """
+    spans = []
+    for offset, paragraph in _paragraphs(text):
+        if not paragraph.strip():
+            continue
+        for sent in _sentence_nlp()(paragraph).sents:
+            stripped = sent.text.strip()
+            if not stripped:
+                continue
+            start = offset + sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+            spans.append((start, start + len(stripped)))
+    return spans
+
+
+def split_passages(text: str, *, sentences: int = 3, stride: int | None = None) -> list[Passage]:
+    """Cut ``text`` into passages of up to ``sentences`` sentences within one paragraph.
+
+    ``stride`` (default: ``sentences``) is how many sentences the window moves each time;
+    a smaller stride gives overlapping passages. ``text[p.start:p.end] == p.text``.
+
+    Examples
+    --------
+    >>> [p.text for p in split_passages("One. Two. Three.\\n\\nFour.", sentences=2)]
+    ['One. Two.', 'Three.', 'Four.']
+    """
+    if sentences < 1:
+        raise ValueError(f"sentences must be at least 1, got {sentences}")
+    stride = sentences if stride is None else stride
+    if stride < 1:
+        raise ValueError(f"stride must be at least 1, got {stride}")
+    spans = split_sentences(text)
+    paragraphs: list[list[tuple[int, int]]] = []
+    for start, end in spans:
+        gap = text[paragraphs[-1][-1][1]:start] if paragraphs else ""
+        if not paragraphs or PARAGRAPH_BREAK.search(gap):
+            paragraphs.append([])
+        paragraphs[-1].append((start, end))
+    passages: list[Passage] = []
+    for group in paragraphs:
+        for first in range(0, len(group), stride):
+            window = group[first:first + sentences]
+            start, end = window[0][0], window[-1][1]
+            passages.append(Passage(len(passages), start, end, text[start:end]))
+            if first + sentences >= len(group):
+                break
+    return passages

@@ -1,0 +1,139 @@
+"""Training: from a corpus and a codebook to a saved model and its model card."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from .artifact import DEFAULT_MODEL, save_model
+from .codebook import load_codebook
+from .corpus import (
+    DEFAULT_CASES,
+    DEFAULT_CHALLENGE,
+    DEFAULT_CORPUS,
+    file_sha256,
+    label_matrix,
+    load_cases,
+    load_corpus,
+)
+from .evaluate import cross_validate, label_metrics
+from .model import DEFAULT_SEED, build_pipeline
+
+__all__ = ["library_versions", "train"]
+
+LIBRARIES = ("narratives", "scikit-learn", "spacy", "spacy-lookups-data", "numpy", "scipy",
+             "joblib", "pandas")
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and of every library the model's behaviour depends on."""
+    found = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def _simple_params(pipeline: Pipeline) -> dict[str, Any]:
+    params = {}
+    for key, value in pipeline.get_params(deep=True).items():
+        if isinstance(value, bool | int | float | str | type(None)):
+            params[key] = value
+        elif isinstance(value, tuple) and all(isinstance(v, int | float) for v in value):
+            params[key] = list(value)
+        elif isinstance(value, list) and key.endswith("stop_words"):
+            params[key] = f"{len(value)} lemmatised spaCy stop words"
+    return params
+
+
+def _counts(Y: np.ndarray, labels: list[str]) -> dict[str, int]:
+    counts = {label: int(Y[:, j].sum()) for j, label in enumerate(labels)}
+    counts["none"] = int((Y.sum(axis=1) == 0).sum())
+    counts["two_or_more"] = int((Y.sum(axis=1) >= 2).sum())
+    return counts
+
+
+def _challenge_metrics(pipeline: Pipeline, path: Path, codebook: Any) -> dict[str, Any]:
+    challenge = load_corpus(path, codebook, require_case=False)
+    Y = label_matrix(challenge, codebook)
+    texts = list(challenge["text"])
+    metrics = label_metrics(Y, pipeline.predict_proba(texts), pipeline.predict(texts),
+                            codebook.ids)
+    metrics["file"] = path.name
+    metrics["sha256"] = file_sha256(path)
+    return metrics
+
+
+def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = None,
+          cases: str | Path | None = None, out: str | Path = DEFAULT_MODEL,
+          challenge: str | Path | None = None, seed: int = DEFAULT_SEED,
+          char_ngrams: bool = False, cv_folds: int = 5,
+          progress: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
+    """Validate the corpus, cross-validate by case, fit on everything and save; return the card.
+
+    With the shipped corpus and no ``cases`` given, the shipped cases file is checked too.
+    ``challenge`` is a labelled file never used for fitting or thresholds; its figures go
+    into the card beside the cross-validated ones.
+    """
+    corpus, out = Path(corpus), Path(out)
+    book = load_codebook(codebook)
+    if cases is None and corpus.resolve() == DEFAULT_CORPUS.resolve():
+        cases = DEFAULT_CASES
+    case_table = load_cases(cases) if cases is not None else None
+    frame = load_corpus(corpus, book, cases=case_table)
+    Y = label_matrix(frame, book)
+    groups = frame["case_id"].to_numpy()
+    texts = list(frame["text"])
+    pipeline = build_pipeline(char_ngrams=char_ngrams, seed=seed)
+
+    progress(f"cross-validating on {len(texts)} quotations from {len(set(groups))} cases")
+    cv = cross_validate(pipeline, texts, Y, groups, book.ids, n_splits=cv_folds, seed=seed)
+    progress("fitting the final model on every quotation")
+    pipeline.fit(texts, Y, classifier__groups=groups)
+    metrics: dict[str, Any] = {"cross_validated": cv["metrics"]}
+    if challenge is not None:
+        progress(f"scoring the held-out file {challenge}")
+        metrics["challenge"] = _challenge_metrics(pipeline, Path(challenge), book)
+
+    data_sha = file_sha256(corpus)
+    thresholds = pipeline.named_steps["classifier"].thresholds_
+    card = {
+        "model_version": f"narratives-{version_or('narratives')}+{data_sha[:8]}",
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "labels": book.ids,
+        "thresholds": {label: round(float(t), 6) for label, t in zip(book.ids, thresholds,
+                                                                      strict=True)},
+        "threshold_rule": "per label, the calibrated score with the best out-of-fold F1 "
+                          "over case-grouped folds of the training data",
+        "codebook": book.to_dict(),
+        "training_data": {
+            "file": corpus.name,
+            "sha256": data_sha,
+            "quotations": len(texts),
+            "cases": len(set(groups)),
+            "counts": _counts(Y, book.ids),
+            "hands": sorted(frame["hand"].dropna().unique().tolist())
+            if "hand" in frame else [],
+        },
+        "seed": seed,
+        "parameters": _simple_params(pipeline),
+        "metrics": metrics,
+        "versions": library_versions(),
+    }
+    return save_model(pipeline, card, out)
+
+
+def version_or(name: str, default: str = "0") -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return default
