@@ -8,13 +8,17 @@ other ``coder_*``) are kept. Every record is checked and every problem reported.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .codebook import Codebook
 from .errors import CorpusError, Problem
@@ -29,6 +33,7 @@ __all__ = [
     "label_matrix",
     "load_cases",
     "load_corpus",
+    "near_duplicates",
 ]
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -180,3 +185,25 @@ def label_matrix(corpus: pd.DataFrame, codebook: Codebook, column: str = "labels
         for label in labels if isinstance(labels, list) else []:
             matrix[i, index[label]] = 1
     return matrix
+
+
+def near_duplicates(texts: Sequence[str], *, threshold: float = 0.8,
+                    candidate_cosine: float = 0.5) -> list[tuple[int, int, float]]:
+    """Pairs ``(i, j, similarity)`` of texts that differ only in a few slotted words.
+
+    Candidates are pairs whose word TF-IDF cosine exceeds ``candidate_cosine``; each is
+    then compared word by word (difflib's ratio over lower-cased tokens), and pairs at
+    or above ``threshold`` are returned, most similar first.
+    """
+    if len(texts) < 2:
+        return []
+    matrix = TfidfVectorizer(token_pattern=r"(?u)\b\w+\b").fit_transform(texts)
+    cosine = (matrix @ matrix.T).tocoo()
+    words = [text.lower().split() for text in texts]
+    found = []
+    for i, j, value in zip(cosine.row, cosine.col, cosine.data, strict=True):
+        if i < j and value > candidate_cosine:
+            ratio = difflib.SequenceMatcher(None, words[i], words[j], autojunk=False).ratio()
+            if ratio >= threshold:
+                found.append((int(i), int(j), round(ratio, 3)))
+    return sorted(found, key=lambda pair: -pair[2])

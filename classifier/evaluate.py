@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline
 
 from .model import DEFAULT_SEED
 
-__all__ = ["case_folds", "cross_validate", "label_metrics"]
+__all__ = ["case_folds", "cross_validate", "label_metrics", "leave_one_group_out"]
 
 
 def case_folds(Y: np.ndarray, groups: np.ndarray, *, n_splits: int = 5,
@@ -79,3 +79,25 @@ def cross_validate(pipeline: Pipeline, texts: Sequence[str], Y: np.ndarray,
     metrics = label_metrics(Y, proba, predicted, labels)
     metrics.update({"folds": n_splits, "seed": seed, "grouped_by": "case"})
     return {"metrics": metrics, "proba": proba, "predicted": predicted}
+
+
+def leave_one_group_out(pipeline: Pipeline, texts: Sequence[str], Y: np.ndarray,
+                        held: np.ndarray, cases: np.ndarray,
+                        labels: Sequence[str]) -> dict[str, Any]:
+    """Train on every group of ``held`` (e.g. writer hands) but one, test on that one.
+
+    Returns the pooled metrics over all held-out groups and each group's own.
+    """
+    texts = np.asarray(texts, dtype=object)
+    proba = np.zeros(Y.shape)
+    predicted = np.zeros(Y.shape, dtype=np.int8)
+    per_group = {}
+    for group in sorted(set(held)):
+        test = held == group
+        model = clone(pipeline).fit(list(texts[~test]), Y[~test],
+                                    classifier__groups=cases[~test])
+        proba[test] = model.predict_proba(list(texts[test]))
+        predicted[test] = model.predict(list(texts[test]))
+        per_group[str(group)] = label_metrics(Y[test], proba[test], predicted[test], labels)
+    pooled = label_metrics(Y, proba, predicted, labels)
+    return {"metrics": pooled, "groups": per_group, "proba": proba, "predicted": predicted}

@@ -91,8 +91,9 @@ class NarrativeModel:
 
         Examples
         --------
-        >>> model = load_model()  # doctest: +SKIP
-        >>> model.suggest(["The emir kept the spoils and gave us nothing."])[0].labels
+        >>> from classifier import load_model
+        >>> model = load_model()
+        >>> model.suggest(["The emir kept the spoils for his own villa."])[0].labels
         ['corruption']
         """
         texts = _check_texts(texts)

@@ -16,6 +16,7 @@ from typing import Any
 import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
 from spacy.language import Language
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.lookups import Lookups, load_lookups
 
 __all__ = ["Passage", "SpacyLemmatizer", "lemma_stop_words", "split_passages", "split_sentences"]
@@ -128,7 +129,7 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
 def lemma_stop_words() -> list[str]:
     """spaCy's English stop words as lemmas, without negations and ``we``/``they``."""
     lemmatizer = SpacyLemmatizer().fit([])
-    words = set(lemmatizer.transform(sorted(spacy.lang.en.stop_words.STOP_WORDS)))
+    words = set(lemmatizer.transform(sorted(STOP_WORDS)))
     return sorted({w for phrase in words for w in phrase.split()} - KEPT_STOP_WORDS)
 
 

@@ -1,0 +1,45 @@
+"""narratives: suggest which narratives an excerpt of defector testimony expresses."""
+
+from .artifact import load_model, save_model
+from .codebook import Codebook, Label, load_codebook
+from .corpus import label_matrix, load_cases, load_corpus
+from .errors import CodebookError, CorpusError, InputError, ModelError, NarrativesError
+from .explain import Contribution, Explanation, explain
+from .model import NarrativeClassifier, build_pipeline
+from .pretag import TaggedPassage, pretag_files, pretag_text
+from .score import score_file
+from .suggest import NarrativeModel, Suggestion
+from .text import Passage, SpacyLemmatizer, split_passages, split_sentences
+from .train import train
+
+__all__ = [
+    "Codebook",
+    "CodebookError",
+    "Contribution",
+    "CorpusError",
+    "Explanation",
+    "InputError",
+    "Label",
+    "ModelError",
+    "NarrativeClassifier",
+    "NarrativeModel",
+    "NarrativesError",
+    "Passage",
+    "SpacyLemmatizer",
+    "Suggestion",
+    "TaggedPassage",
+    "build_pipeline",
+    "explain",
+    "label_matrix",
+    "load_cases",
+    "load_codebook",
+    "load_corpus",
+    "load_model",
+    "pretag_files",
+    "pretag_text",
+    "save_model",
+    "score_file",
+    "split_passages",
+    "split_sentences",
+    "train",
+]

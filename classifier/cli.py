@@ -1,0 +1,207 @@
+"""The ``narratives`` command line: each command parses, calls one library function, prints.
+
+Library errors become one ``Error: ...`` line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .artifact import DEFAULT_MODEL, load_model
+from .corpus import DEFAULT_CORPUS
+from .errors import InputError, NarrativesError, Problem
+from .model import DEFAULT_SEED
+from .pretag import TaggedPassage, pretag_files
+from .score import score_file
+from .suggest import Suggestion
+from .train import train
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Suggest which narratives an excerpt of defector testimony expresses.")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+ModelOption = Annotated[Path, typer.Option("--model", help="Model file (.joblib) with its card.")]
+CodebookOption = Annotated[Path | None, typer.Option(
+    "--codebook", help="Codebook (YAML, TOML or JSON); default: data/codebook.yaml.")]
+
+
+def reports_errors(command: F) -> F:
+    """Turn library and file-system errors into one ``Error:`` line and exit status 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except NarrativesError as exc:
+            err.print(f"Error: {exc}", markup=False)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            err.print(f"Error: {where}{exc.strerror or exc}", markup=False)
+        raise typer.Exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def require_files(paths: list[Path]) -> None:
+    """Fail on a missing input before the model is loaded, so the error names the input."""
+    for path in paths:
+        if not path.exists():
+            raise InputError(Problem(str(path), "no such file; check the path"))
+
+
+def _terms(suggestion: Suggestion, label: str) -> str:
+    return ", ".join(f"{c.term} (+{c.weight:.2f})" for c in suggestion.reasons.get(label, []))
+
+
+def print_suggestion(suggestion: Suggestion, thresholds: dict[str, float]) -> None:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("narrative", "score", "threshold", "suggested", "terms that pushed it up"):
+        table.add_column(column)
+    for label, score in suggestion.scores.items():
+        chosen = label in suggestion.labels
+        table.add_row(label, f"{score:.2f}", f"{thresholds[label]:.2f}", "yes" if chosen else "",
+                      _terms(suggestion, label) if chosen else "")
+    out.print(table)
+    out.print(f"suggested: {', '.join(suggestion.labels) or 'none'}")
+
+
+@app.command("train")
+@reports_errors
+def train_cli(
+    corpus: Annotated[Path, typer.Option(help="Coded quotations (JSONL or CSV).")] = DEFAULT_CORPUS,
+    codebook: CodebookOption = None,
+    cases: Annotated[Path | None, typer.Option(
+        help="Cases file; default: data/cases.csv with the shipped corpus.")] = None,
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the model.")]
+    = DEFAULT_MODEL,
+    challenge: Annotated[Path | None, typer.Option(
+        help="Held-out labelled file scored into the model card (never trained on).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = DEFAULT_SEED,
+    char_ngrams: Annotated[bool, typer.Option(help="Add character n-gram features.")] = False,
+) -> None:
+    """Train a model on a coded corpus and save it with its model card.
+
+    Example: narratives train --corpus data/quotations.jsonl --out models/narratives.joblib
+    """
+    card = train(corpus, codebook=codebook, cases=cases, out=out_path, challenge=challenge,
+                 seed=seed, char_ngrams=char_ngrams,
+                 progress=lambda message: err.print(f"[dim]{message}[/dim]"))
+    cv = card["metrics"]["cross_validated"]
+    table = Table("narrative", "precision", "recall", "F1", "support", box=None,
+                  title="case-grouped cross-validation")
+    for label, m in cv["labels"].items():
+        table.add_row(label, f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}",
+                      str(m["support"]))
+    out.print(table)
+    out.print(f"macro-F1 {cv['macro_f1']:.3f} (cross-validated)")
+    if "challenge" in card["metrics"]:
+        out.print(f"macro-F1 {card['metrics']['challenge']['macro_f1']:.3f} "
+                  f"(held-out {card['metrics']['challenge']['file']})")
+    out.print(f"saved {out_path} and its card {out_path.with_suffix('.json')}")
+
+
+@app.command("suggest")
+@reports_errors
+def suggest_cli(
+    text: Annotated[str | None, typer.Argument(help="The excerpt; read from stdin if absent.")]
+    = None,
+    model_path: ModelOption = DEFAULT_MODEL,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    top: Annotated[int, typer.Option(help="Terms shown per suggested label.")] = 5,
+) -> None:
+    """Score one excerpt: each narrative's score, the suggested labels and why.
+
+    Example: narratives suggest "The emir took the best houses for the foreigners."
+    """
+    if text is None:
+        text = sys.stdin.read()
+    if not text.strip():
+        err.print("Error: the excerpt is empty; pass it as an argument or on stdin")
+        raise typer.Exit(2)
+    model = load_model(model_path)
+    suggestion = model.suggest([text], top=top)[0]
+    if as_json:
+        out.print(json.dumps({"text": text, **suggestion.to_dict(),
+                              "model_version": model.version}, ensure_ascii=False),
+                  markup=False)
+    else:
+        print_suggestion(suggestion, model.thresholds)
+
+
+@app.command("score")
+@reports_errors
+def score_cli(
+    input_path: Annotated[Path, typer.Argument(help="JSONL or CSV with 'id' and 'text'.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Output JSONL, one record per input.")],
+    model_path: ModelOption = DEFAULT_MODEL,
+    explain: Annotated[bool, typer.Option(help="Add the terms behind each label.")] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress display.")] = False,
+) -> None:
+    """Score every record of a file into JSONL: id, suggested labels, scores.
+
+    Example: narratives score excerpts.jsonl --out scores.jsonl
+    """
+    require_files([input_path])
+    model = load_model(model_path)
+    with Progress(TextColumn("scoring"), BarColumn(), TextColumn("{task.completed} records"),
+                  TimeElapsedColumn(), console=err, disable=quiet or not err.is_terminal,
+                  transient=True) as bar:
+        task = bar.add_task("score", total=None)
+        summary = score_file(input_path, out_path, model, explain=explain,
+                             progress=lambda done: bar.update(task, completed=done))
+    counts = ", ".join(f"{k} {v}" for k, v in summary["suggested"].items())
+    err.print(f"scored {summary['records']} records into {out_path} ({counts})", markup=False)
+
+
+def _print_account(name: str, tagged: list[TaggedPassage]) -> None:
+    out.rule(f"[bold]{name}[/bold]")
+    for item in tagged:
+        s = item.suggestion
+        labels = ", ".join(f"{lab} {s.scores[lab]:.2f}" for lab in s.labels) or "none"
+        out.print(f"[bold]passage {item.passage.index + 1}[/bold] "
+                  f"[dim](chars {item.passage.start}-{item.passage.end})[/dim]  "
+                  f"[bold]suggested:[/bold] {labels}")
+        out.print(item.passage.text, markup=False)
+        for lab in s.labels:
+            out.print(f"  [dim]{lab} because of: {_terms(s, lab)}[/dim]")
+        out.print()
+
+
+@app.command("pretag")
+@reports_errors
+def pretag_cli(
+    accounts: Annotated[list[Path], typer.Argument(help="Account files (UTF-8 text).")],
+    model_path: ModelOption = DEFAULT_MODEL,
+    sentences: Annotated[int, typer.Option(min=1, help="Sentences per passage.")] = 3,
+    stride: Annotated[int | None, typer.Option(min=1, help="Sentences the window moves.")]
+    = None,
+) -> None:
+    """Split accounts into passages and suggest narratives for each passage.
+
+    Example: narratives pretag data/samples/*.txt
+    """
+    require_files(accounts)
+    model = load_model(model_path)
+    tagged = pretag_files(accounts, model, sentences=sentences, stride=stride)
+    for name, passages in tagged.items():
+        _print_account(name, passages)
+    total = sum(len(p) for p in tagged.values())
+    flagged = sum(bool(t.suggestion.labels) for p in tagged.values() for t in p)
+    out.print(f"{len(tagged)} accounts, {total} passages, {flagged} with a suggestion "
+              f"(model {model.version})")
+
+
+def main() -> None:
+    app()

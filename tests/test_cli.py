@@ -1,0 +1,103 @@
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from classifier.cli import app
+from conftest import ROOT, write_jsonl
+
+runner = CliRunner()
+
+
+def run(*args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+def test_suggest_prints_scores_labels_and_terms(tiny_model_path):
+    result = run("suggest", "They shot the hostages at random.", "--model", tiny_model_path)
+    assert result.exit_code == 0, result.output
+    assert "brutality" in result.output and "suggested: brutality" in result.output
+    assert "hostage (+" in result.output
+
+
+def test_suggest_json_reads_stdin(tiny_model_path):
+    result = run("suggest", "--json", "--model", tiny_model_path,
+                 input="The emir stole the spoils.")
+    data = json.loads(result.stdout)
+    assert data["labels"] == ["corruption"]
+    assert set(data["scores"]) == {"infighting", "brutality", "corruption", "quality_of_life"}
+    assert data["reasons"]["corruption"]
+
+
+def test_score_writes_the_contract(tmp_path, tiny_model_path):
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "They shot hostages."}])
+    result = run("score", source, "--out", tmp_path / "out.jsonl", "--model", tiny_model_path)
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "out.jsonl").read_text())
+    assert set(record) == {"id", "labels", "scores"} and record["labels"] == ["brutality"]
+    assert "scored 1 records" in result.stderr
+
+
+def test_pretag_prints_each_account_and_a_summary(tmp_path, tiny_model_path):
+    account = tmp_path / "a.txt"
+    account.write_text("We prayed at dawn.\n\nThe emir stole the spoils and bought a villa.")
+    result = run("pretag", account, "--model", tiny_model_path, "--sentences", "1")
+    assert result.exit_code == 0, result.output
+    assert "passage 2" in result.output and "suggested: corruption" in result.output
+    assert "1 accounts, 2 passages, 1 with a suggestion" in result.output
+
+
+def test_train_prints_cross_validated_figures(tmp_path, tiny_corpus):
+    result = run("train", "--corpus", tiny_corpus, "--out", tmp_path / "m.joblib")
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.output and (tmp_path / "m.json").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["suggest", "x", "--model", "absent.joblib"], "Error: absent.joblib: model file not found"),
+    (["suggest", "   "], "Error: the excerpt is empty"),
+    (["score", "absent.jsonl", "--out", "o.jsonl"], "Error: absent.jsonl: no such file"),
+    (["pretag", "absent.txt"], "Error: absent.txt: no such file"),
+    (["train", "--corpus", "absent.jsonl"], "Error: absent.jsonl: no such file"),
+])
+def test_bad_input_gives_one_error_line_and_status_2(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith(message)
+
+
+def test_an_unknown_label_in_the_corpus_names_line_and_field(tmp_path):
+    bad = write_jsonl(tmp_path / "c.jsonl", [
+        {"id": "a", "case_id": "C1", "text": "x", "labels": ["greed"]}])
+    result = run("train", "--corpus", bad, "--out", tmp_path / "m.joblib")
+    assert result.exit_code == 2
+    assert "c.jsonl, line 1, field 'labels': unknown label 'greed'" in result.stderr
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_python_dash_m_runs_the_cli():
+    result = subprocess.run([sys.executable, "-m", "classifier", "--help"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "pretag" in result.stdout
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [c.name for c in app.registered_commands]
+    assert commands
+    for name in commands:
+        assert re.search(rf"narratives {name}\b", readme), f"README lacks 'narratives {name}'"
+        result = run(name, "--help")
+        assert result.exit_code == 0 and "Example:" in result.output
+
+
+def test_readme_shows_the_two_commands():
+    readme = Path(ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make demo" in readme and "make test" in readme
+    assert "make test" in (ROOT / ".ci" / "run").read_text()

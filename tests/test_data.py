@@ -1,0 +1,107 @@
+"""The shipped corpus, challenge set, cases and model meet what the datasheet promises."""
+
+from collections import Counter
+
+import pytest
+
+from classifier import label_matrix, load_cases, load_corpus, load_model
+from classifier.corpus import (
+    DEFAULT_CASES,
+    DEFAULT_CHALLENGE,
+    DEFAULT_CORPUS,
+    file_sha256,
+    near_duplicates,
+)
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def cases():
+    return load_cases(DEFAULT_CASES)
+
+
+@pytest.fixture(scope="module")
+def corpus(codebook, cases):
+    return load_corpus(DEFAULT_CORPUS, codebook, cases=cases)
+
+
+@pytest.fixture(scope="module")
+def challenge(codebook):
+    return load_corpus(DEFAULT_CHALLENGE, codebook, require_case=False)
+
+
+def test_cases_cover_sixty_defectors_with_every_field(cases):
+    assert len(cases) >= 60
+    assert set(cases["source"]) >= {"interview (press)", "court testimony",
+                                    "social-media post", "television", "memoir"}
+    assert (cases["left"] >= cases["joined"]).all()
+    origins = Counter(cases["origin"])
+    assert origins.most_common(2)[0][0] in {"Syria", "Iraq"}
+    assert (cases["gender"] == "female").sum() >= 6
+
+
+def test_corpus_size_and_label_balance(corpus, codebook):
+    Y = label_matrix(corpus, codebook)
+    assert len(corpus) >= 1500
+    assert (Y.sum(axis=0) >= 250).all(), dict(zip(codebook.ids, Y.sum(axis=0), strict=True))
+    assert (Y.sum(axis=1) == 0).sum() >= 500
+    assert (Y.sum(axis=1) >= 2).mean() >= 0.10
+
+
+def test_every_case_has_quotations_and_every_quotation_a_case(corpus, cases):
+    assert set(corpus["case_id"]) == set(cases["case_id"])
+
+
+def test_at_least_four_hands_each_covering_every_label(corpus, codebook):
+    hands = corpus["hand"].value_counts()
+    assert len(hands) >= 4
+    for hand in hands.index:
+        Y = label_matrix(corpus[corpus["hand"] == hand], codebook)
+        assert (Y.sum(axis=0) >= 30).all(), hand
+        assert (Y.sum(axis=1) == 0).sum() >= 50, hand
+
+
+def test_three_hundred_quotations_are_double_coded(corpus):
+    coded = corpus.dropna(subset=["coder_a", "coder_b"])
+    assert len(coded) >= 300
+    disagreements = sum(a != b for a, b in zip(coded["coder_a"], coded["coder_b"], strict=True))
+    assert 0 < disagreements < len(coded) / 2
+
+
+def test_no_two_quotations_differ_only_in_slotted_words(corpus, challenge):
+    texts = list(corpus["text"]) + list(challenge["text"])
+    pairs = near_duplicates(texts, threshold=0.8)
+    shown = [(texts[i][:60], texts[j][:60]) for i, j, _ in pairs[:3]]
+    assert not pairs, shown
+
+
+def test_near_duplicates_finds_a_templated_pair():
+    texts = ["The emir took my car and my house in Raqqa last winter.",
+             "The emir took my gun and my phone in Raqqa last winter.",
+             "Nothing alike here at all, a different sentence."]
+    assert [(i, j) for i, j, _ in near_duplicates(texts)] == [(0, 1)]
+
+
+def test_challenge_set_is_separate_and_large_enough(challenge, corpus, codebook):
+    Y = label_matrix(challenge, codebook)
+    assert len(challenge) >= 250
+    assert (Y.sum(axis=0) >= 40).all()
+    assert (Y.sum(axis=1) == 0).sum() >= 100
+    assert not set(challenge["text"]) & set(corpus["text"])
+
+
+def test_quotations_vary_in_length(corpus):
+    lengths = corpus["text"].str.split().str.len()
+    assert lengths.min() <= 6 and lengths.max() >= 60
+
+
+def test_the_shipped_model_matches_the_shipped_data():
+    model = load_model()
+    assert model.card["training_data"]["sha256"] == file_sha256(DEFAULT_CORPUS)
+    assert model.card["metrics"]["challenge"]["sha256"] == file_sha256(DEFAULT_CHALLENGE)
+    assert model.labels == ["infighting", "brutality", "corruption", "quality_of_life"]
+
+
+def test_sample_accounts_exist():
+    samples = sorted((ROOT / "data" / "samples").glob("*.txt"))
+    assert len(samples) >= 3

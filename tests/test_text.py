@@ -1,0 +1,72 @@
+import pickle
+
+import pytest
+from sklearn.base import clone
+
+from classifier.text import SpacyLemmatizer, lemma_stop_words, split_passages, split_sentences
+
+
+def test_lemmas_are_lower_case_without_punctuation_or_brackets():
+    out = SpacyLemmatizer().fit_transform(["He said [the emir] STOLE 300 cars, wallahi!"])
+    assert out == ["he say the emir steal <num> car wallahi"]
+
+
+def test_without_lemmatisation_tokens_are_only_lower_cased():
+    assert SpacyLemmatizer(lemmatize=False).fit_transform(["The emirs stole"]) == \
+        ["the emirs stole"]
+
+
+def test_the_lemma_table_travels_inside_the_fitted_estimator():
+    fitted = SpacyLemmatizer().fit([])
+    restored = pickle.loads(pickle.dumps(fitted))
+    assert "_cache" not in restored.__dict__
+    assert restored.transform(["villagers were beaten"]) == ["villager be beat"]
+
+
+def test_clone_keeps_parameters():
+    est = SpacyLemmatizer(lemmatize=False, batch_size=7)
+    assert clone(est).get_params() == est.get_params()
+
+
+def test_unfitted_transform_is_refused():
+    with pytest.raises(AttributeError, match="not fitted"):
+        SpacyLemmatizer().transform(["x"])
+
+
+def test_stop_words_keep_negations_and_we_they():
+    stops = set(lemma_stop_words())
+    assert {"the", "be", "and"} <= stops
+    assert not {"not", "never", "we", "they", "nothing"} & stops
+
+
+def test_sentences_do_not_cross_blank_lines():
+    text = "First one. Second one\n\nThird one."
+    assert [text[a:b] for a, b in split_sentences(text)] == \
+        ["First one.", "Second one", "Third one."]
+
+
+@pytest.mark.parametrize("text", [
+    "Ça va. Très bien — merci! 😀 Fin.\r\n\r\nNew paragraph here. And more.",
+    "  leading space. trailing   \n\n\n   ",
+    "no punctuation at all",
+])
+def test_passage_offsets_slice_back_to_the_passage(text):
+    passages = split_passages(text, sentences=2, stride=1)
+    assert passages
+    for p in passages:
+        assert text[p.start:p.end] == p.text
+        assert p.text == p.text.strip()
+
+
+def test_stride_makes_overlapping_windows():
+    text = "A one. B two. C three. D four."
+    assert [p.text for p in split_passages(text, sentences=2, stride=1)] == \
+        ["A one. B two.", "B two. C three.", "C three. D four."]
+    assert [p.index for p in split_passages(text, sentences=2)] == [0, 1]
+
+
+def test_bad_window_sizes_are_refused():
+    with pytest.raises(ValueError, match="sentences must be at least 1"):
+        split_passages("x", sentences=0)
+    with pytest.raises(ValueError, match="stride must be at least 1"):
+        split_passages("x", stride=0)
