@@ -8,8 +8,6 @@ records, and only then unpickles. A file that does not match is refused.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from sklearn.pipeline import Pipeline
 
 from .corpus import file_sha256
 from .errors import ModelError
+from .files import atomic_path
 from .model import NarrativeClassifier
 from .suggest import NarrativeModel
 
@@ -32,18 +31,6 @@ def card_path(model_path: str | Path) -> Path:
     return Path(model_path).with_suffix(".json")
 
 
-def _atomic_write(path: Path, write: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_model(pipeline: Pipeline, card: dict[str, Any], path: str | Path) -> dict[str, Any]:
     """Write ``pipeline`` to ``path`` and the card beside it; return the card as written.
 
@@ -53,13 +40,12 @@ def save_model(pipeline: Pipeline, card: dict[str, Any], path: str | Path) -> di
     path = Path(path)
     card = {"format_version": FORMAT_VERSION, **card}
 
-    def dump(tmp: Path) -> None:
+    with atomic_path(path) as tmp:
         joblib.dump(pipeline, tmp, compress=3)
         card["artifact_sha256"] = file_sha256(tmp)
-
-    _atomic_write(path, dump)
-    text = json.dumps(card, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-    _atomic_write(card_path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    text = json.dumps(card, indent=2, ensure_ascii=False) + "\n"
+    with atomic_path(card_path(path)) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return card
 
 

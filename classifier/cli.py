@@ -89,7 +89,7 @@ def train_cli(
     challenge: Annotated[Path | None, typer.Option(
         help="Held-out labelled file scored into the model card (never trained on).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = DEFAULT_SEED,
-    char_ngrams: Annotated[bool, typer.Option(help="Add character n-gram features.")] = False,
+    char_ngrams: Annotated[bool, typer.Option(help="Character n-gram features.")] = True,
 ) -> None:
     """Train a model on a coded corpus and save it with its model card.
 

@@ -120,7 +120,8 @@ def _label(entry: Any, index: int, file: str, problems: list[Problem]) -> Label 
 def codebook_from_dict(data: Any, file: str = "<codebook>") -> Codebook:
     """Build and validate a :class:`Codebook` from parsed YAML/TOML/JSON data."""
     if not isinstance(data, dict) or not isinstance(data.get("labels"), list):
-        raise CodebookError(Problem(file, "expected a mapping with a 'labels' list", field="labels"))
+        raise CodebookError(Problem(file, "expected a mapping with a 'labels' list",
+                                    field="labels"))
     problems: list[Problem] = []
     labels: list[Label] = []
     for index, entry in enumerate(data["labels"]):

@@ -55,7 +55,7 @@ def label_metrics(Y: np.ndarray, proba: np.ndarray, predicted: np.ndarray,
         "macro_f1": float(f1_score(Y, predicted, average="macro", zero_division=0)),
         "micro_f1": float(f1_score(Y, predicted, average="micro", zero_division=0)),
         "hamming_loss": float(hamming_loss(Y, predicted)),
-        "exact_match": float((Y == predicted).all(axis=1).mean()),
+        "exact_match": float((predicted == Y).all(axis=1).mean()),
         "n": len(Y),
     }
 
@@ -68,14 +68,14 @@ def cross_validate(pipeline: Pipeline, texts: Sequence[str], Y: np.ndarray,
     Each fold fits a fresh clone on the other folds' cases (thresholds included, chosen
     inside the training side only) and scores the held-out cases.
     """
-    texts = np.asarray(texts, dtype=object)
+    docs = np.asarray(texts, dtype=object)
     proba = np.zeros(Y.shape)
     predicted = np.zeros(Y.shape, dtype=np.int8)
     for train, test in case_folds(Y, groups, n_splits=n_splits, seed=seed):
-        model = clone(pipeline).fit(list(texts[train]), Y[train],
+        model = clone(pipeline).fit(list(docs[train]), Y[train],
                                     classifier__groups=groups[train])
-        proba[test] = model.predict_proba(list(texts[test]))
-        predicted[test] = model.predict(list(texts[test]))
+        proba[test] = model.predict_proba(list(docs[test]))
+        predicted[test] = model.predict(list(docs[test]))
     metrics = label_metrics(Y, proba, predicted, labels)
     metrics.update({"folds": n_splits, "seed": seed, "grouped_by": "case"})
     return {"metrics": metrics, "proba": proba, "predicted": predicted}
@@ -88,16 +88,16 @@ def leave_one_group_out(pipeline: Pipeline, texts: Sequence[str], Y: np.ndarray,
 
     Returns the pooled metrics over all held-out groups and each group's own.
     """
-    texts = np.asarray(texts, dtype=object)
+    docs = np.asarray(texts, dtype=object)
     proba = np.zeros(Y.shape)
     predicted = np.zeros(Y.shape, dtype=np.int8)
     per_group = {}
     for group in sorted(set(held)):
         test = held == group
-        model = clone(pipeline).fit(list(texts[~test]), Y[~test],
+        model = clone(pipeline).fit(list(docs[~test]), Y[~test],
                                     classifier__groups=cases[~test])
-        proba[test] = model.predict_proba(list(texts[test]))
-        predicted[test] = model.predict(list(texts[test]))
+        proba[test] = model.predict_proba(list(docs[test]))
+        predicted[test] = model.predict(list(docs[test]))
         per_group[str(group)] = label_metrics(Y[test], proba[test], predicted[test], labels)
     pooled = label_metrics(Y, proba, predicted, labels)
     return {"metrics": pooled, "groups": per_group, "proba": proba, "predicted": predicted}

@@ -4,6 +4,10 @@ For label ``j`` the decision value of a text is ``sum_t x_t * coef_[j, t] + inte
 where ``x_t`` is the text's TF-IDF value for term ``t``. Each product is a term's
 contribution; they and the intercept add up to the decision value exactly, and the
 calibrated score is a monotone function of that sum.
+
+Character n-grams are hard to read, so by default each one's contribution is shared
+equally among the words of the text it occurs in; the total stays exact, and the
+reasons read as words and word pairs.
 """
 
 from __future__ import annotations
@@ -57,21 +61,49 @@ def feature_names(pipeline: Pipeline) -> np.ndarray:
     return np.asarray(readable, dtype=object)
 
 
-def explain(pipeline: Pipeline, texts: Sequence[str],
-            labels: Sequence[str]) -> list[list[Explanation]]:
-    """For each text, one :class:`Explanation` per label, contributions sorted high to low."""
-    features = pipeline[:-1].transform(list(texts)).tocsr()
+def _owners(pipeline: Pipeline, lemmas: str) -> dict[str, list[str]]:
+    """For one lemmatised text, the words each of its character n-grams comes from."""
+    chars = pipeline.named_steps["features"].get_params().get("chars")
+    if chars in (None, "drop"):
+        return {}
+    analyze = chars.build_analyzer()
+    owners: dict[str, list[str]] = {}
+    for word in lemmas.split():
+        for gram in analyze(word):
+            owners.setdefault(f"«{gram}»", []).append(word)
+    return owners
+
+
+def _merge(terms: list[str], weights: np.ndarray, owners: dict[str, list[str]]) -> dict[str, float]:
+    merged: dict[str, float] = {}
+    for term, weight in zip(terms, weights, strict=True):
+        words = owners.get(term) if owners else None
+        for word in words or [term]:
+            merged[word] = merged.get(word, 0.0) + float(weight) / (len(words) if words else 1)
+    return merged
+
+
+def explain(pipeline: Pipeline, texts: Sequence[str], labels: Sequence[str], *,
+            merge_characters: bool = True) -> list[list[Explanation]]:
+    """For each text, one :class:`Explanation` per label, contributions sorted high to low.
+
+    With ``merge_characters`` (the default) character n-gram contributions are shared
+    among the words they occur in, so every reason is a word or word pair.
+    """
+    lemmas = pipeline.named_steps["lemmas"].transform(list(texts))
+    features = pipeline.named_steps["features"].transform(lemmas).tocsr()
     classifier = pipeline.named_steps["classifier"]
     names = feature_names(pipeline)
     out = []
     for i in range(features.shape[0]):
         row = features.getrow(i)
+        terms = [str(names[k]) for k in row.indices]
+        owners = _owners(pipeline, lemmas[i]) if merge_characters else {}
         per_label = []
         for j, label in enumerate(labels):
-            weights = row.data * classifier.coef_[j, row.indices]
-            order = np.argsort(-weights, kind="stable")
-            contributions = tuple(Contribution(str(names[row.indices[k]]), float(weights[k]))
-                                  for k in order if weights[k] != 0)
+            merged = _merge(terms, row.data * classifier.coef_[j, row.indices], owners)
+            ranked = sorted(merged.items(), key=lambda item: -item[1])
+            contributions = tuple(Contribution(t, w) for t, w in ranked if w != 0)
             per_label.append(Explanation(label, float(classifier.intercept_[j]), contributions))
         out.append(per_label)
     return out

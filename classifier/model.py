@@ -151,8 +151,14 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
-def build_pipeline(*, char_ngrams: bool = False, seed: int = DEFAULT_SEED) -> Pipeline:
-    """The full model, unfitted: lemmas → TF-IDF (words, optionally characters) → classifier.
+def build_pipeline(*, char_ngrams: bool = True, seed: int = DEFAULT_SEED) -> Pipeline:
+    """The full model, unfitted: lemmas → TF-IDF of words and characters → classifier.
+
+    Stop words are dropped from the word features only: the character n-grams see every
+    lemma, since function words and their spelling carry the stance of a speaker.
+    Character n-grams (within words, 3 to 5 characters, over the lemmas) are on by default:
+    they carry spelling variants, transliterations and broken English that word features
+    miss, and they raised macro-F1 both across writers and on the held-out challenge set.
 
     Examples
     --------

@@ -34,10 +34,8 @@ def open_text_lines(path: Path) -> Iterator[tuple[int, str]]:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise InputError(
-                    Problem(str(path), f"is not valid UTF-8 (byte {exc.start}); re-save it as UTF-8",
-                            line=number)
-                ) from None
+                message = f"is not valid UTF-8 (byte {exc.start}); re-save it as UTF-8"
+                raise InputError(Problem(str(path), message, line=number)) from None
             if number == 1:
                 text = text.removeprefix("\ufeff")
             yield number, text

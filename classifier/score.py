@@ -8,14 +8,13 @@ when every record is scored, so a failed run leaves no half-written output.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem
+from .files import atomic_path
 from .records import iter_records
 from .suggest import NarrativeModel
 
@@ -55,29 +54,20 @@ def score_file(input_path: str | Path, output_path: str | Path, model: Narrative
         raise InputError(Problem(str(output_path), "output must be a .jsonl file"))
     if Path(input_path).resolve() == output_path.resolve():
         raise InputError(Problem(str(output_path), "output would overwrite the input"))
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=output_path.parent, suffix=".tmp",
-                                        prefix=f".{output_path.name}.")
     counts = dict.fromkeys(model.labels, 0)
     done = 0
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            for batch in _batches(iter_excerpts(input_path), batch_size):
-                ids, texts = zip(*batch, strict=True)
-                for record_id, suggestion in zip(ids, model.suggest(list(texts),
-                                                                    top=5 if explain else 0),
-                                                 strict=True):
-                    record = {"id": record_id, **suggestion.to_dict()}
-                    if not explain:
-                        del record["reasons"], record["against"]
-                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                    for label in suggestion.labels:
-                        counts[label] += 1
-                done += len(batch)
-                progress(done)
-        os.replace(tmp_name, output_path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(output_path) as tmp, tmp.open("w", encoding="utf-8") as out:
+        for batch in _batches(iter_excerpts(input_path), batch_size):
+            ids, texts = zip(*batch, strict=True)
+            suggestions = model.suggest(list(texts), top=5 if explain else 0)
+            for record_id, suggestion in zip(ids, suggestions, strict=True):
+                record = {"id": record_id, **suggestion.to_dict()}
+                if not explain:
+                    del record["reasons"], record["against"]
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                for label in suggestion.labels:
+                    counts[label] += 1
+            done += len(batch)
+            progress(done)
     return {"input": str(input_path), "output": str(output_path), "records": done,
             "suggested": counts}

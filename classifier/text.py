@@ -15,8 +15,8 @@ from typing import Any
 
 import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
-from spacy.language import Language
 from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.language import Language
 from spacy.lookups import Lookups, load_lookups
 
 __all__ = ["Passage", "SpacyLemmatizer", "lemma_stop_words", "split_passages", "split_sentences"]
@@ -101,7 +101,8 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
             raise AttributeError("SpacyLemmatizer is not fitted; call fit first")
         cache = self._table()
         out = []
-        for doc in _tokenizer_nlp().tokenizer.pipe(X, batch_size=self.batch_size):
+        tokenizer: Any = _tokenizer_nlp().tokenizer
+        for doc in tokenizer.pipe(X, batch_size=self.batch_size):
             words = []
             for token in doc:
                 if token.is_punct or token.is_space or token.is_quote or token.is_bracket:

@@ -44,14 +44,12 @@ def library_versions() -> dict[str, str]:
 
 
 def _simple_params(pipeline: Pipeline) -> dict[str, Any]:
-    params = {}
+    params: dict[str, Any] = {}
     for key, value in pipeline.get_params(deep=True).items():
         if isinstance(value, bool | int | float | str | type(None)):
             params[key] = value
         elif isinstance(value, tuple) and all(isinstance(v, int | float) for v in value):
             params[key] = list(value)
-        elif isinstance(value, list) and key.endswith("stop_words"):
-            params[key] = f"{len(value)} lemmatised spaCy stop words"
     return params
 
 
@@ -76,18 +74,20 @@ def _challenge_metrics(pipeline: Pipeline, path: Path, codebook: Any) -> dict[st
 def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = None,
           cases: str | Path | None = None, out: str | Path = DEFAULT_MODEL,
           challenge: str | Path | None = None, seed: int = DEFAULT_SEED,
-          char_ngrams: bool = False, cv_folds: int = 5,
+          char_ngrams: bool = True, cv_folds: int = 5,
           progress: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
     """Validate the corpus, cross-validate by case, fit on everything and save; return the card.
 
-    With the shipped corpus and no ``cases`` given, the shipped cases file is checked too.
+    With the shipped corpus, the shipped cases and challenge files are used unless others
+    are given.
     ``challenge`` is a labelled file never used for fitting or thresholds; its figures go
     into the card beside the cross-validated ones.
     """
     corpus, out = Path(corpus), Path(out)
     book = load_codebook(codebook)
-    if cases is None and corpus.resolve() == DEFAULT_CORPUS.resolve():
-        cases = DEFAULT_CASES
+    if corpus.resolve() == DEFAULT_CORPUS.resolve():
+        cases = DEFAULT_CASES if cases is None else cases
+        challenge = DEFAULT_CHALLENGE if challenge is None else challenge
     case_table = load_cases(cases) if cases is not None else None
     frame = load_corpus(corpus, book, cases=case_table)
     Y = label_matrix(frame, book)

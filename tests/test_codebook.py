@@ -64,7 +64,7 @@ def test_unreadable_codebooks(tmp_path):
         load_codebook(tmp_path / "absent.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("labels: [unclosed")
-    with pytest.raises(CodebookError, match="bad.yaml: cannot be parsed"):
+    with pytest.raises(CodebookError, match=r"bad.yaml: cannot be parsed"):
         load_codebook(bad)
     (tmp_path / "book.ini").write_text("x")
     with pytest.raises(CodebookError, match="unsupported codebook type"):

@@ -3,6 +3,7 @@
 from collections import Counter
 
 import pytest
+from conftest import ROOT
 
 from classifier import label_matrix, load_cases, load_corpus, load_model
 from classifier.corpus import (
@@ -12,7 +13,6 @@ from classifier.corpus import (
     file_sha256,
     near_duplicates,
 )
-from conftest import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ def test_files_are_all_checked_before_scoring(tmp_path, tiny_model):
     good.write_text("They shot the hostages at random.", encoding="utf-8")
     empty = tmp_path / "empty.txt"
     empty.write_text("  \n")
-    with pytest.raises(InputError, match="empty.txt: is empty"):
+    with pytest.raises(InputError, match=r"empty.txt: is empty"):
         pretag_files([good, empty], tiny_model)
     broken = tmp_path / "broken.txt"
     broken.write_bytes(b"line one\nline \xff two\n")

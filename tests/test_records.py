@@ -50,5 +50,5 @@ def test_missing_file_and_unknown_type(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         list(iter_records(tmp_path / "absent.jsonl"))
     (tmp_path / "a.xml").write_text("<a/>")
-    with pytest.raises(InputError, match="unsupported file type '.xml'"):
+    with pytest.raises(InputError, match=r"unsupported file type '.xml'"):
         list(iter_records(tmp_path / "a.xml"))

@@ -1,9 +1,9 @@
 import json
 
 import pytest
+from conftest import write_jsonl
 
 from classifier import InputError, score_file
-from conftest import write_jsonl
 
 
 def test_one_output_record_per_input_record_in_order(tmp_path, tiny_model):
@@ -57,7 +57,7 @@ def test_an_existing_output_survives_a_failed_run(tmp_path, tiny_model):
 
 def test_output_must_be_jsonl_and_not_the_input(tmp_path, tiny_model):
     path = write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "x"}])
-    with pytest.raises(InputError, match="output must be a .jsonl file"):
+    with pytest.raises(InputError, match=r"output must be a .jsonl file"):
         score_file(path, tmp_path / "out.txt", tiny_model)
     with pytest.raises(InputError, match="would overwrite the input"):
         score_file(path, path, tiny_model)
