@@ -99,7 +99,8 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
     cv = cross_validate(pipeline, texts, Y, groups, book.ids, n_splits=cv_folds, seed=seed)
     progress("fitting the final model on every quotation")
     pipeline.fit(texts, Y, classifier__groups=groups)
-    metrics: dict[str, Any] = {"cross_validated": cv["metrics"]}
+    metrics: dict[str, Any] = {"cross_validated": {**cv.runs[0], "folds": cv_folds,
+                                                   "seed": seed, "grouped_by": "case"}}
     if challenge is not None:
         progress(f"scoring the held-out file {challenge}")
         metrics["challenge"] = _challenge_metrics(pipeline, Path(challenge), book)
