@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,12 +25,15 @@ from sklearn.metrics import (
 )
 from sklearn.pipeline import Pipeline
 
+from .codebook import Codebook
+from .corpus import file_sha256, label_matrix, load_corpus
 from .model import DEFAULT_SEED
 
 __all__ = [
     "CrossValidation",
     "case_folds",
     "cross_validate",
+    "held_out_metrics",
     "label_metrics",
     "leave_one_group_out",
     "summarise",
@@ -208,3 +212,23 @@ def leave_one_group_out(pipeline: Pipeline, texts: Sequence[str] | _Lemmas, Y: n
         per_group[str(name)] = label_metrics(Y[test], p, y, labels)
     return {"metrics": label_metrics(Y, proba, predicted, labels), "groups": per_group,
             "proba": proba, "predicted": predicted}
+
+
+def held_out_metrics(pipeline: Pipeline, path: str | Path, codebook: Codebook) -> dict[str, Any]:
+    """Metrics of a fitted pipeline on a labelled file it never saw, overall and per hand.
+
+    The file needs ``id``, ``text`` and ``labels``; a ``hand`` column, if any, splits the
+    figures by writer.
+    """
+    frame = load_corpus(path, codebook, require_case=False)
+    Y = label_matrix(frame, codebook)
+    texts = list(frame["text"])
+    proba, predicted = pipeline.predict_proba(texts), pipeline.predict(texts)
+    out: dict[str, Any] = {"file": Path(path).name, "sha256": file_sha256(path),
+                           "overall": label_metrics(Y, proba, predicted, codebook.ids),
+                           "hands": {}}
+    if "hand" in frame and frame["hand"].nunique() > 1:
+        for hand, rows in frame.groupby("hand").indices.items():
+            out["hands"][str(hand)] = label_metrics(Y[rows], proba[rows], predicted[rows],
+                                                    codebook.ids)
+    return out

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.base import clone
 
 from .artifact import load_model
 from .baselines import keyword_pipeline, prior_pipeline
@@ -27,7 +28,13 @@ from .corpus import (
     load_corpus,
 )
 from .diagnostics import error_analysis, leakage, learning_curve, threshold_tradeoffs
-from .evaluate import _Lemmas, case_folds, cross_validate, label_metrics, leave_one_group_out
+from .evaluate import (
+    _Lemmas,
+    case_folds,
+    cross_validate,
+    held_out_metrics,
+    leave_one_group_out,
+)
 from .model import DEFAULT_SEED, build_pipeline
 from .render import write_report
 
@@ -46,20 +53,6 @@ Progress = Callable[[str], None]
 
 def _quiet(message: str) -> None:
     return None
-
-
-def _held_out(pipeline: Any, path: Path, codebook: Any) -> dict[str, Any]:
-    frame = load_corpus(path, codebook, require_case=False)
-    Y = label_matrix(frame, codebook)
-    texts = list(frame["text"])
-    proba, predicted = pipeline.predict_proba(texts), pipeline.predict(texts)
-    out = {"file": str(path), "sha256": file_sha256(path),
-           "overall": label_metrics(Y, proba, predicted, codebook.ids), "hands": {}}
-    if "hand" in frame and frame["hand"].nunique() > 1:
-        for hand, rows in frame.groupby("hand").indices.items():
-            out["hands"][str(hand)] = label_metrics(Y[rows], proba[rows], predicted[rows],
-                                                    codebook.ids)
-    return out
 
 
 def evaluate_corpus(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = None,
@@ -95,6 +88,12 @@ def evaluate_corpus(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path
         progress(f"{name}: same folds")
         compared[name] = cross_validate(pipeline, lemmas, Y, groups, book.ids, folds=splits,
                                         n_jobs=n_jobs).summary
+    if challenge is not None:
+        progress("every model once more, fitted on the whole corpus, on the challenge set")
+        for name, pipeline in {"full model": model, **others}.items():
+            fitted = clone(pipeline).fit(texts, Y, classifier__groups=groups)
+            held = held_out_metrics(fitted, challenge, book)["overall"]
+            compared[name]["challenge_macro_f1"] = held["macro_f1"]
 
     metrics: dict[str, Any] = {
         "corpus": {"file": str(corpus), "sha256": file_sha256(corpus), "quotations": len(frame),
@@ -113,7 +112,7 @@ def evaluate_corpus(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path
     final = build_pipeline(seed=seed).fit(texts, Y, classifier__groups=groups)
     if challenge is not None:
         progress(f"held-out file {challenge}")
-        metrics["challenge"] = _held_out(final, Path(challenge), book)
+        metrics["challenge"] = held_out_metrics(final, Path(challenge), book)
     progress("learning curve, errors, leakage")
     metrics["learning_curve"] = learning_curve(model, lemmas, Y, groups, book.ids, splits[0],
                                                seed=seed)
@@ -141,7 +140,7 @@ def evaluate_model(model_path: str | Path | None, test: str | Path, *,
     progress(f"scoring {len(texts)} excerpts of {test}")
     proba = model.predict_proba(texts)
     predicted = (proba >= np.array([model.thresholds[lab] for lab in book.ids])).astype(np.int8)
-    held = _held_out(model.pipeline, Path(test), book)
+    held = held_out_metrics(model.pipeline, Path(test), book)
     fold_of = np.zeros(len(texts), dtype=int)  # one "fold": the saved model scored them all
     metrics = {
         "model": {"file": str(model_path), "version": model.version},

@@ -23,7 +23,7 @@ from .corpus import (
     load_cases,
     load_corpus,
 )
-from .evaluate import cross_validate, label_metrics
+from .evaluate import cross_validate, held_out_metrics
 from .model import DEFAULT_SEED, build_pipeline
 
 __all__ = ["library_versions", "train"]
@@ -60,17 +60,6 @@ def _counts(Y: np.ndarray, labels: list[str]) -> dict[str, int]:
     return counts
 
 
-def _challenge_metrics(pipeline: Pipeline, path: Path, codebook: Any) -> dict[str, Any]:
-    challenge = load_corpus(path, codebook, require_case=False)
-    Y = label_matrix(challenge, codebook)
-    texts = list(challenge["text"])
-    metrics = label_metrics(Y, pipeline.predict_proba(texts), pipeline.predict(texts),
-                            codebook.ids)
-    metrics["file"] = path.name
-    metrics["sha256"] = file_sha256(path)
-    return metrics
-
-
 def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = None,
           cases: str | Path | None = None, out: str | Path = DEFAULT_MODEL,
           challenge: str | Path | None = None, seed: int = DEFAULT_SEED,
@@ -103,7 +92,8 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
                                                    "seed": seed, "grouped_by": "case"}}
     if challenge is not None:
         progress(f"scoring the held-out file {challenge}")
-        metrics["challenge"] = _challenge_metrics(pipeline, Path(challenge), book)
+        held = held_out_metrics(pipeline, challenge, book)
+        metrics["challenge"] = {**held.pop("overall"), **held}
 
     data_sha = file_sha256(corpus)
     thresholds = pipeline.named_steps["classifier"].thresholds_
