@@ -35,6 +35,8 @@ def pr_curves(Y: np.ndarray, proba: np.ndarray, labels: Sequence[str], colours: 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     for j, label in enumerate(labels):
+        if not 0 < Y[:, j].sum() < len(Y):
+            continue  # no curve without both kinds of example
         precision, recall, _ = precision_recall_curve(Y[:, j], proba[:, j])
         ap = average_precision_score(Y[:, j], proba[:, j])
         ax.step(recall, precision, where="post", color=colours[j], label=f"{label} (AP {ap:.2f})")
@@ -59,6 +61,8 @@ def calibration(Y: np.ndarray, proba: np.ndarray, labels: Sequence[str],
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     ax.plot([0, 1], [0, 1], ls="--", color="grey", label="perfectly calibrated")
     for j, label in enumerate(labels):
+        if not 0 < Y[:, j].sum() < len(Y):
+            continue
         observed, predicted = calibration_curve(Y[:, j], proba[:, j], n_bins=10,
                                                 strategy="quantile")
         ax.plot(predicted, observed, "o-", color=colours[j], label=label)

@@ -57,12 +57,31 @@ def test_train_prints_cross_validated_figures(tmp_path, tiny_corpus):
     assert "macro-F1" in result.output and (tmp_path / "m.json").exists()
 
 
+def test_evaluate_writes_a_report(tmp_path, tiny_corpus):
+    result = run("evaluate", "--corpus", tiny_corpus, "--out", tmp_path / "r", "--folds", "3",
+                 "--repeats", "1", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.output
+    assert {"report.md", "report.html", "metrics.json", "calibration.png"} <= \
+        {p.name for p in (tmp_path / "r").iterdir()}
+
+
+def test_evaluate_a_saved_model_on_a_labelled_file(tmp_path, tiny_model_path):
+    test = write_jsonl(tmp_path / "t.jsonl", [{"id": 1, "text": "They shot hostages.",
+                                                "labels": ["brutality"]}])
+    result = run("evaluate", "--model", tiny_model_path, "--test", test, "--out", tmp_path / "r")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r" / "report.md").exists()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["suggest", "x", "--model", "absent.joblib"], "Error: absent.joblib: model file not found"),
     (["suggest", "   "], "Error: the excerpt is empty"),
     (["score", "absent.jsonl", "--out", "o.jsonl"], "Error: absent.jsonl: no such file"),
     (["pretag", "absent.txt"], "Error: absent.txt: no such file"),
     (["train", "--corpus", "absent.jsonl"], "Error: absent.jsonl: no such file"),
+    (["evaluate", "--corpus", "absent.jsonl"], "Error: absent.jsonl: no such file"),
+    (["evaluate", "--model", "m.joblib"], "Error: m.joblib: --model evaluates on a file"),
 ])
 def test_bad_input_gives_one_error_line_and_status_2(tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
