@@ -18,10 +18,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .artifact import DEFAULT_MODEL, load_model
+from .consistency import check_consistency
 from .corpus import DEFAULT_CORPUS
 from .errors import InputError, NarrativesError, Problem
 from .model import DEFAULT_SEED
 from .pretag import TaggedPassage, pretag_files
+from .render_agreement import reading, write_agreement_report
 from .report import evaluate_corpus, evaluate_model, write_report
 from .score import score_file
 from .suggest import Suggestion
@@ -208,6 +210,41 @@ def evaluate_cli(
         else f"{macro:.3f}"
     out.print(f"macro-F1 {macro_text}; report in {written['report.md']} and "
               f"{written['report.html']}, numbers in {written['metrics.json']}")
+
+
+@app.command("agreement")
+@reports_errors
+def agreement_cli(
+    corpus: Annotated[Path, typer.Option(
+        help="Corpus with one column per coder, or a long CSV (id, coder, labels, ...).")]
+    = DEFAULT_CORPUS,
+    codebook: CodebookOption = None,
+    coders: Annotated[list[str] | None, typer.Option(
+        help="Coders to compare: --coders coder_a,coder_b (or repeat --coders); "
+             "default: every coder_* column.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report.")]
+    = Path("reports/agreement"),
+    bootstrap: Annotated[int, typer.Option(min=100, help="Bootstrap draws over cases.")] = 1000,
+    top: Annotated[int, typer.Option(min=1, help="Suspects listed in suspects.csv.")] = 100,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap and the folds.")]
+    = DEFAULT_SEED,
+    jobs: Annotated[int, typer.Option(help="Worker processes; -1 for all cores.")] = -1,
+) -> None:
+    """Agreement between coders and with the model, and the quotations most likely miscoded.
+
+    Example: narratives agreement --coders coder_a,coder_b --out reports/agreement
+    """
+    names = [name.strip() for item in coders or [] for name in item.split(",") if name.strip()]
+    results = check_consistency(corpus, codebook=codebook, coders=names or None,
+                                n_boot=bootstrap, top=top, seed=seed, n_jobs=jobs,
+                                progress=lambda m: err.print(f"[dim]{m}[/dim]"))
+    written = write_agreement_report(results, out_dir)
+    overall = results["agreement"]["labels"]["overall"]
+    alpha = overall["alpha"]
+    shown = alpha if isinstance(alpha, str) else f"{alpha:.3f}"
+    out.print(f"Krippendorff's alpha, all labels pooled: {shown} ({reading(alpha)}); report in "
+              f"{written['report.md']}" + (f", suspects in {written['suspects.csv']}"
+                                           if "suspects.csv" in written else ""))
 
 
 def _print_account(name: str, tagged: list[TaggedPassage]) -> None:

@@ -74,6 +74,19 @@ def test_evaluate_a_saved_model_on_a_labelled_file(tmp_path, tiny_model_path):
     assert (tmp_path / "r" / "report.md").exists()
 
 
+def test_agreement_writes_its_report(tmp_path, tiny_corpus):
+    rows = [json.loads(line) for line in tiny_corpus.read_text().splitlines()]
+    for i, row in enumerate(rows):
+        row["coder_a"] = row["labels"]
+        row["coder_b"] = [] if i % 7 == 0 else row["labels"]
+    corpus = write_jsonl(tmp_path / "coded.jsonl", rows)
+    result = run("agreement", "--corpus", corpus, "--coders", "coder_a,coder_b",
+                 "--out", tmp_path / "a", "--bootstrap", "100", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert "Krippendorff's alpha, all labels pooled:" in result.output
+    assert (tmp_path / "a" / "suspects.csv").exists()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["suggest", "x", "--model", "absent.joblib"], "Error: absent.joblib: model file not found"),
     (["suggest", "   "], "Error: the excerpt is empty"),
@@ -82,6 +95,7 @@ def test_evaluate_a_saved_model_on_a_labelled_file(tmp_path, tiny_model_path):
     (["train", "--corpus", "absent.jsonl"], "Error: absent.jsonl: no such file"),
     (["evaluate", "--corpus", "absent.jsonl"], "Error: absent.jsonl: no such file"),
     (["evaluate", "--model", "m.joblib"], "Error: m.joblib: --model evaluates on a file"),
+    (["agreement", "--corpus", "absent.jsonl"], "Error: absent.jsonl: no such file"),
 ])
 def test_bad_input_gives_one_error_line_and_status_2(tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
