@@ -53,7 +53,8 @@ def pr_curves(Y: np.ndarray, proba: np.ndarray, labels: Sequence[str], colours: 
         ax.plot(tp / max(Y[:, j].sum(), 1), tp / max(guess.sum(), 1), "o", color=colours[j])
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
-    ax.legend(loc="lower left")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left")
     ax.set_title("Precision–recall, out of fold (dots: chosen thresholds)")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
@@ -77,7 +78,7 @@ def calibration(Y: np.ndarray, proba: np.ndarray, labels: Sequence[str],
     ax.set_xlabel("mean score in bin")
     ax.set_ylabel("share coded with the label")
     ax.set_title("Calibration, out of fold")
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper left")  # the diagonal always has a label
     return _save(fig, path)
 
 
