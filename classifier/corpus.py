@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_CASES",
     "DEFAULT_CHALLENGE",
     "DEFAULT_CORPUS",
+    "describe_corpus",
     "file_sha256",
     "label_matrix",
     "load_cases",
@@ -206,3 +207,22 @@ def near_duplicates(texts: Sequence[str], *, threshold: float = 0.8,
             if ratio >= threshold:
                 found.append((int(i), int(j), round(ratio, 3)))
     return sorted(found, key=lambda pair: -pair[2])
+
+
+def describe_corpus(corpus: pd.DataFrame, codebook: Codebook, *, by: str = "hand") -> pd.DataFrame:
+    """Quotations per label, with none and two-or-more, for each value of ``by`` and in all."""
+    Y = label_matrix(corpus, codebook)
+
+    def counts(rows: np.ndarray) -> dict[str, int]:
+        part = Y[rows]
+        return {"quotations": len(part), **dict(zip(codebook.ids, part.sum(axis=0).tolist(),
+                                                         strict=True)),
+                "none": int((part.sum(axis=1) == 0).sum()),
+                "two or more": int((part.sum(axis=1) >= 2).sum())}
+
+    table = {}
+    if by in corpus:
+        for value, rows in corpus.groupby(by, sort=False).indices.items():
+            table[str(value)] = counts(rows)
+    table["all"] = counts(np.arange(len(corpus)))
+    return pd.DataFrame(table).T.rename_axis(by if by in corpus else None)

@@ -5,10 +5,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, write_jsonl
 from typer.testing import CliRunner
 
 from classifier.cli import app
+from conftest import ROOT, write_jsonl
 
 runner = CliRunner()
 

@@ -1,9 +1,9 @@
 import pandas as pd
 import pytest
-from conftest import write_jsonl
 
 from classifier.corpus import file_sha256, label_matrix, load_cases, load_corpus
 from classifier.errors import CorpusError
+from conftest import write_jsonl
 
 GOOD = {"id": "q1", "case_id": "C1", "text": "The emir took everything.", "labels": ["corruption"]}
 

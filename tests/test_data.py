@@ -3,7 +3,6 @@
 from collections import Counter
 
 import pytest
-from conftest import ROOT
 
 from classifier import label_matrix, load_cases, load_corpus, load_model
 from classifier.corpus import (
@@ -13,6 +12,7 @@ from classifier.corpus import (
     file_sha256,
     near_duplicates,
 )
+from conftest import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,9 @@
 import json
 
 import pytest
-from conftest import write_jsonl
 
 from classifier import InputError, score_file
+from conftest import write_jsonl
 
 
 def test_one_output_record_per_input_record_in_order(tmp_path, tiny_model):
