@@ -223,6 +223,6 @@ def describe_corpus(corpus: pd.DataFrame, codebook: Codebook, *, by: str = "hand
     table = {}
     if by in corpus:
         for value, rows in corpus.groupby(by, sort=False).indices.items():
-            table[str(value)] = counts(rows)
+            table[str(value)] = counts(np.asarray(rows))
     table["all"] = counts(np.arange(len(corpus)))
     return pd.DataFrame(table).T.rename_axis(by if by in corpus else None)
