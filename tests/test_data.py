@@ -105,3 +105,21 @@ def test_the_shipped_model_matches_the_shipped_data():
 def test_sample_accounts_exist():
     samples = sorted((ROOT / "data" / "samples").glob("*.txt"))
     assert len(samples) >= 3
+
+
+def test_the_datasheet_counts_match_the_data(corpus, challenge, codebook):
+    from classifier.corpus import describe_corpus
+
+    sheet = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    for frame in (corpus, challenge):
+        for name, row in describe_corpus(frame, codebook).iterrows():
+            cells = " | ".join(str(int(v)) for v in row.to_numpy())
+            assert any(line.startswith(f"| {name} ") and line.replace(" ", "").endswith(
+                "|" + cells.replace(" ", "") + "|") for line in sheet.splitlines()), name
+
+
+def test_the_readme_figures_are_the_shipped_model_card():
+    card = load_model().card["metrics"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"**{card['cross_validated']['macro_f1']:.2f}**" in readme
+    assert f"**{card['challenge']['macro_f1']:.2f}**" in readme
