@@ -64,9 +64,9 @@ def feature_names(pipeline: Pipeline) -> np.ndarray:
 def _owners(pipeline: Pipeline, lemmas: str) -> dict[str, list[str]]:
     """For one lemmatised text, the words each of its character n-grams comes from."""
     chars = pipeline.named_steps["features"].get_params().get("chars")
-    if chars in (None, "drop"):
+    if chars is None or isinstance(chars, str):
         return {}
-    analyze = chars.build_analyzer()
+    analyze = chars.named_steps["counts"].build_analyzer()
     owners: dict[str, list[str]] = {}
     for word in lemmas.split():
         for gram in analyze(word):

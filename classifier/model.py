@@ -12,13 +12,14 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_curve
 from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from .features import CharNgramCounts
 from .text import SpacyLemmatizer, lemma_stop_words
 
 __all__ = ["DEFAULT_SEED", "NarrativeClassifier", "build_pipeline", "grouped_splits"]
@@ -169,8 +170,8 @@ def build_pipeline(*, char_ngrams: bool = True, seed: int = DEFAULT_SEED) -> Pip
     words = TfidfVectorizer(token_pattern=TOKEN, lowercase=False, ngram_range=(1, 2),
                             min_df=2, max_df=0.5, sublinear_tf=True,
                             stop_words=lemma_stop_words())
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, max_df=0.5,
-                            sublinear_tf=True, lowercase=False)
+    chars = Pipeline([("counts", CharNgramCounts(ngram_range=(3, 5), min_df=3, max_df=0.5)),
+                      ("tfidf", TfidfTransformer(sublinear_tf=True))])
     union = FeatureUnion([("words", words), ("chars", chars if char_ngrams else "drop")])
     return Pipeline([
         ("lemmas", SpacyLemmatizer()),

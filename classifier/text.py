@@ -28,6 +28,7 @@ KEPT_STOP_WORDS = frozenset({
     "we", "they", "us", "them", "our", "their", "nor", "only", "own", "because",
 })
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+MAX_CACHED = 500_000  # remembered chunks of text; bounds memory on endless archives
 
 
 @lru_cache(maxsize=1)
@@ -59,8 +60,6 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
     ----------
     lemmatize : bool, default=True
         Map each token to its lemma; with False only lower-case the tokens.
-    batch_size : int, default=1000
-        Texts per batch handed to spaCy's tokenizer.
 
     Examples
     --------
@@ -68,51 +67,48 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
     ['the emir be steal car']
     """
 
-    def __init__(self, *, lemmatize: bool = True, batch_size: int = 1000):
+    def __init__(self, *, lemmatize: bool = True):
         self.lemmatize = lemmatize
-        self.batch_size = batch_size
 
     def fit(self, X: Iterable[str], y: Any = None) -> SpacyLemmatizer:
         self.lookups_ = _packaged_lemma_lookups() if self.lemmatize else b""
         return self
 
-    def _table(self) -> dict[str, str]:
-        # A plain dict of the forms seen so far: spaCy's Table hashes every key on lookup,
-        # and testimony repeats the same few thousand words.
-        cache: dict[str, str] | None = self.__dict__.get("_cache")
-        if cache is None:
-            cache = {}
-            self.__dict__["_cache"] = cache
-            if self.lookups_:
-                self.__dict__["_lookup"] = Lookups().from_bytes(self.lookups_).get_table(
-                    "lemma_lookup")
-        return cache
+    def _words(self, chunk: str) -> tuple[str, ...]:
+        """The output words of one space-free chunk of text, computed once and remembered.
 
-    def _lemma(self, form: str, cache: dict[str, str]) -> str:
-        lemma = cache.get(form)
-        if lemma is None:
-            table = self.__dict__.get("_lookup")
-            lemma = table.get(form, form) if table is not None else form
-            cache[form] = lemma
-        return lemma
+        spaCy's tokenizer splits on single spaces before it applies its prefix, suffix,
+        infix and exception rules to each piece, so a piece always yields the same tokens
+        wherever it occurs; remembering them saves most of the work on real archives.
+        """
+        cache: dict[str, tuple[str, ...]] = self.__dict__.setdefault("_cache", {})
+        found = cache.get(chunk)
+        if found is not None:
+            return found
+        if "_lookup" not in self.__dict__:
+            self.__dict__["_lookup"] = (Lookups().from_bytes(self.lookups_).get_table(
+                "lemma_lookup") if self.lookups_ else None)
+        table = self.__dict__["_lookup"]
+        words = []
+        for token in _tokenizer_nlp().tokenizer(chunk):
+            if token.is_punct or token.is_space or token.is_quote or token.is_bracket:
+                continue
+            if token.like_num:
+                words.append("<num>")
+            else:
+                form = token.lower_
+                words.append(table.get(form, form) if table is not None else form)
+        if len(cache) >= MAX_CACHED:
+            cache.clear()
+        cache[chunk] = found = tuple(words)
+        return found
 
     def transform(self, X: Iterable[str]) -> list[str]:
         if not hasattr(self, "lookups_"):
             raise AttributeError("SpacyLemmatizer is not fitted; call fit first")
-        cache = self._table()
-        out = []
-        tokenizer: Any = _tokenizer_nlp().tokenizer
-        for doc in tokenizer.pipe(X, batch_size=self.batch_size):
-            words = []
-            for token in doc:
-                if token.is_punct or token.is_space or token.is_quote or token.is_bracket:
-                    continue
-                if token.like_num:
-                    words.append("<num>")
-                    continue
-                words.append(self._lemma(token.lower_, cache))
-            out.append(" ".join(words))
-        return out
+        words = self._words
+        return [" ".join(w for chunk in text.split(" ") if chunk for w in words(chunk))
+                for text in X]
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()

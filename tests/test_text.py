@@ -23,8 +23,26 @@ def test_the_lemma_table_travels_inside_the_fitted_estimator():
     assert restored.transform(["villagers were beaten"]) == ["villager be beat"]
 
 
+@pytest.mark.parametrize("text", [
+    "He didn't pay—300 dollars… [the emir] said \"no\"; U.S. e-mail (hisba)!",
+    "a\nb  c\t d\u00a0e\r\n\r\nf", "don't can't won't", "  ", "Ça va? 3,000 😀 ok.",
+])
+def test_remembered_pieces_give_what_spacy_gives_on_the_whole_text(text):
+    import spacy
+
+    lemmatizer = SpacyLemmatizer().fit([])
+    lemmatizer.transform(["warm the cache"])
+    table = lemmatizer.__dict__["_lookup"]
+    expected = []
+    for token in spacy.blank("en")(text):
+        if token.is_punct or token.is_space or token.is_quote or token.is_bracket:
+            continue
+        expected.append("<num>" if token.like_num else table.get(token.lower_, token.lower_))
+    assert lemmatizer.transform([text, text]) == [" ".join(expected)] * 2
+
+
 def test_clone_keeps_parameters():
-    est = SpacyLemmatizer(lemmatize=False, batch_size=7)
+    est = SpacyLemmatizer(lemmatize=False)
     assert clone(est).get_params() == est.get_params()
 
 
