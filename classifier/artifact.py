@@ -103,4 +103,4 @@ def load_model(path: str | Path | None = None) -> NarrativeModel:
     except Exception as exc:  # a truncated or foreign file fails in many ways
         raise ModelError(f"{path}: cannot be loaded ({type(exc).__name__}: {exc})") from None
     _check_pipeline(pipeline, card, path)
-    return NarrativeModel(pipeline, card)
+    return NarrativeModel(pipeline, card, path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,9 +57,10 @@ class NarrativeModel:
     come from the card, which was checked against the model file on loading.
     """
 
-    def __init__(self, pipeline: Pipeline, card: dict[str, Any]):
+    def __init__(self, pipeline: Pipeline, card: dict[str, Any], path: Path | None = None):
         self.pipeline = pipeline
         self.card = card
+        self.path = path  # where it was loaded from; worker processes load it again
 
     @property
     def labels(self) -> list[str]:

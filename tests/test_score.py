@@ -57,7 +57,7 @@ def test_an_existing_output_survives_a_failed_run(tmp_path, tiny_model):
 
 def test_output_must_be_jsonl_and_not_the_input(tmp_path, tiny_model):
     path = write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "x"}])
-    with pytest.raises(InputError, match=r"output must be a .jsonl file"):
+    with pytest.raises(InputError, match=r"output must end in one of \.jsonl, \.csv, \.parquet"):
         score_file(path, tmp_path / "out.txt", tiny_model)
-    with pytest.raises(InputError, match="would overwrite the input"):
+    with pytest.raises(InputError, match="would overwrite an input"):
         score_file(path, path, tiny_model)

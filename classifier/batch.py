@@ -1,0 +1,289 @@
+"""Scoring archives: streamed in chunks, on several processes, checkpointed and resumable.
+
+The records of the inputs are dealt, in order, into chunks of ``chunk_size``. Each chunk
+is scored (by a worker process when ``jobs > 1``) into a part file under
+``OUTPUT.parts/``, and a manifest records which chunks are done. When every chunk is
+done, the parts are joined, in order, into the output, which appears in one step; the
+parts are then removed. A run that stops (Ctrl-C, ``kill -9``, a crash) keeps its parts,
+and the same command with ``resume=True`` scores only what is missing, so the output is
+the same as that of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from .artifact import load_model
+from .corpus import file_sha256
+from .errors import InputError, NarrativesError, Problem
+from .files import atomic_path
+from .outputs import OUTPUT_SUFFIXES, join_parts
+from .sources import Excerpt, Rejected, discover, read_sources
+from .suggest import NarrativeModel
+from .text import split_passages
+
+__all__ = ["Interrupted", "ScoreOptions", "score_archive"]
+
+MANIFEST_VERSION = 1
+
+
+class Interrupted(NarrativesError):
+    """Raised when a run is stopped by Ctrl-C or SIGTERM; its finished chunks are kept."""
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """Everything that decides what the output holds; a resumed run must use the same."""
+
+    unit: str | None = None  # "record", "passage", or None: passages for text files only
+    sentences: int = 3
+    stride: int | None = None
+    id_field: str = "id"
+    text_field: str = "text"
+    min_score: float | None = None
+    labels_only: bool = False
+    explain: bool = False
+    chunk_size: int = 2000
+
+
+@dataclass
+class Summary:
+    records: int = 0
+    rows: int = 0
+    rejected: int = 0
+    suggested: dict[str, int] = field(default_factory=dict)
+
+
+_WORKER: dict[str, NarrativeModel] = {}
+
+
+def _init_worker(model_path: str) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+    _WORKER["model"] = load_model(model_path)
+
+
+def _units(items: Sequence[tuple[Any, str, str]], options: ScoreOptions
+           ) -> tuple[list[dict[str, Any]], list[str]]:
+    heads: list[dict[str, Any]] = []
+    texts: list[str] = []
+    for record_id, text, kind in items:
+        unit = options.unit or ("passage" if kind == "text" else "record")
+        if unit == "record":
+            heads.append({"id": record_id})
+            texts.append(text)
+            continue
+        for p in split_passages(text, sentences=options.sentences, stride=options.stride):
+            heads.append({"id": record_id, "passage": p.index, "start": p.start, "end": p.end})
+            texts.append(p.text)
+    return heads, texts
+
+
+def score_items(model: NarrativeModel, items: Sequence[tuple[Any, str, str]],
+                options: ScoreOptions) -> list[dict[str, Any]]:
+    """Output rows for a chunk of ``(id, text, kind)`` items, filters applied."""
+    heads, texts = _units(items, options)
+    rows: list[dict[str, Any]] = []
+    if not texts:
+        return rows
+    for head, suggestion in zip(heads, model.suggest(texts, top=5 if options.explain else 0),
+                                strict=True):
+        if options.labels_only and not suggestion.labels:
+            continue
+        if options.min_score is not None and max(suggestion.scores.values()) < options.min_score:
+            continue
+        row = {**head, **suggestion.to_dict()}
+        if not options.explain:
+            del row["reasons"], row["against"]
+        rows.append(row)
+    return rows
+
+
+def _score_in_worker(items: list[tuple[Any, str, str]],
+                     options: ScoreOptions) -> list[dict[str, Any]]:
+    return score_items(_WORKER["model"], items, options)
+
+
+@dataclass
+class _Chunk:
+    index: int
+    items: list[tuple[Any, str, str]]
+    rejected: list[Rejected]
+    records: int
+
+
+def _chunks(stream: Iterator[Excerpt | Rejected], size: int, skip_bad: bool) -> Iterator[_Chunk]:
+    index = 0
+    while batch := list(islice(stream, size)):
+        items, rejected = [], []
+        for entry in batch:
+            if isinstance(entry, Rejected):
+                if not skip_bad:
+                    raise InputError(entry.problem())
+                rejected.append(entry)
+            else:
+                items.append((entry.id, entry.text, entry.kind))
+        yield _Chunk(index, items, rejected, len(batch))
+        index += 1
+
+
+class _Parts:
+    """The checkpoint folder: one part per chunk and a manifest of the chunks done."""
+
+    def __init__(self, output: Path, fingerprint: dict[str, Any], resume: bool):
+        self.folder = output.with_name(output.name + ".parts")
+        self.manifest = self.folder / "manifest.json"
+        self.fingerprint = fingerprint
+        self.done: dict[int, dict[str, Any]] = {}
+        if self.folder.exists() and not resume:
+            raise InputError(Problem(str(self.folder), "a previous run of this output stopped "
+                                     "before finishing; add --resume to finish it, or remove "
+                                     "the folder to start again"))
+        if resume and self.manifest.exists():
+            saved = json.loads(self.manifest.read_text(encoding="utf-8"))
+            if saved.get("fingerprint") != fingerprint:
+                raise InputError(Problem(str(self.manifest), "the inputs, model or options "
+                                         "differ from the run being resumed; use the same "
+                                         "command, or remove the folder to start again"))
+            self.done = {int(k): v for k, v in saved["done"].items()}
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def path(self, index: int, kind: str) -> Path:
+        return self.folder / f"{kind}-{index:06d}.jsonl"
+
+    def save(self, chunk: _Chunk, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        for kind, entries in (("part", rows), ("rejects", [asdict(r) for r in chunk.rejected])):
+            with atomic_path(self.path(chunk.index, kind)) as tmp:
+                tmp.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n"
+                                       for e in entries), encoding="utf-8")
+        suggested: dict[str, int] = {}
+        for row in rows:
+            for label in row["labels"]:
+                suggested[label] = suggested.get(label, 0) + 1
+        entry = {"records": chunk.records, "rows": len(rows), "rejected": len(chunk.rejected),
+                 "suggested": suggested}
+        self.done[chunk.index] = entry
+        state = {"version": MANIFEST_VERSION, "fingerprint": self.fingerprint,
+                 "done": {str(k): v for k, v in sorted(self.done.items())}}
+        with atomic_path(self.manifest) as tmp:
+            tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
+        return entry
+
+
+def _fingerprint(files: Sequence[tuple[Path, Path]], model_path: Path | None,
+                 options: ScoreOptions) -> dict[str, Any]:
+    return {
+        "inputs": [[str(p), p.stat().st_size, p.stat().st_mtime_ns] for p, _ in files],
+        "model_sha256": file_sha256(model_path) if model_path else None,
+        "options": asdict(options),
+    }
+
+
+def _results(chunks: Iterable[_Chunk], model: NarrativeModel, model_path: Path | None,
+             options: ScoreOptions, jobs: int
+             ) -> Iterator[tuple[_Chunk, list[dict[str, Any]]]]:
+    """Score chunks in input order, with at most ``2 × jobs`` chunks in flight."""
+    if jobs <= 1 or model_path is None:
+        for chunk in chunks:
+            yield chunk, score_items(model, chunk.items, options)
+        return
+    window: deque[tuple[_Chunk, Future[list[dict[str, Any]]]]] = deque()
+    with ProcessPoolExecutor(jobs, initializer=_init_worker,
+                             initargs=(str(model_path),)) as pool:
+        try:
+            for chunk in chunks:
+                window.append((chunk, pool.submit(_score_in_worker, chunk.items, options)))
+                if len(window) >= 2 * jobs:
+                    done, future = window.popleft()
+                    yield done, future.result()
+            while window:
+                done, future = window.popleft()
+                yield done, future.result()
+        except BaseException:
+            for _, future in window:
+                future.cancel()
+            raise
+
+
+def _summary(entries: Iterable[dict[str, Any]], labels: Sequence[str]) -> Summary:
+    summary = Summary(suggested=dict.fromkeys(labels, 0))
+    for entry in entries:
+        summary.records += entry["records"]
+        summary.rows += entry["rows"]
+        summary.rejected += entry["rejected"]
+        for label, count in entry["suggested"].items():
+            summary.suggested[label] += count
+    return summary
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def score_archive(inputs: Sequence[str | Path], output: str | Path, *,
+                  model: NarrativeModel | None = None, model_path: str | Path | None = None,
+                  options: ScoreOptions | None = None,
+                  jobs: int = 1, resume: bool = False, skip_bad: bool = False,
+                  progress: Callable[[int], None] = lambda records: None) -> dict[str, Any]:
+    """Score every record of ``inputs`` into ``output`` (.jsonl, .csv or .parquet).
+
+    Returns a summary: records read, rows written, records rejected, labels suggested.
+    A malformed record stops the run with :class:`InputError` unless ``skip_bad``, which
+    writes it with its reason to ``OUTPUT.rejects.jsonl`` instead. ``progress`` is called
+    with the number of records read so far.
+    """
+    from .artifact import DEFAULT_MODEL
+
+    options = options or ScoreOptions()
+    output = Path(output)
+    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise InputError(Problem(str(output), f"output must end in one of "
+                                 f"{', '.join(OUTPUT_SUFFIXES)}"))
+    files = discover(inputs)
+    if any(output.resolve() == p.resolve() for p, _ in files):
+        raise InputError(Problem(str(output), "output would overwrite an input"))
+    if model is None:
+        model = load_model(model_path if model_path is not None else DEFAULT_MODEL)
+    model_path = model.path
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if not os.access(output.parent, os.W_OK):
+        raise InputError(Problem(str(output.parent), "the output folder is not writable"))
+    parts = _Parts(output, _fingerprint(files, model_path, options), resume)
+    stream = read_sources(files, id_field=options.id_field, text_field=options.text_field)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    read = sum(entry["records"] for entry in parts.done.values())
+    try:
+        pending = (c for c in _chunks(stream, options.chunk_size, skip_bad)
+                   if c.index not in parts.done)
+        for chunk, rows in _results(pending, model, model_path, options, jobs):
+            parts.save(chunk, rows)
+            read += chunk.records
+            progress(read)
+    except KeyboardInterrupt:
+        raise Interrupted(f"stopped; {len(parts.done)} chunks are saved in {parts.folder}: "
+                          "run the same command with --resume to finish") from None
+    except InputError:
+        shutil.rmtree(parts.folder, ignore_errors=True)  # a bad record cannot be resumed past
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    indices = sorted(parts.done)
+    join_parts([parts.path(k, "part") for k in indices], output, model.labels,
+               passages=options.unit != "record")
+    summary = _summary(parts.done.values(), model.labels)
+    rejects = output.with_name(output.name + ".rejects.jsonl")
+    if skip_bad:
+        join_parts([parts.path(k, "rejects") for k in indices], rejects, model.labels,
+                   passages=False, raw=True)
+    shutil.rmtree(parts.folder)
+    return {"output": str(output), **asdict(summary),
+            "rejects": str(rejects) if skip_bad else None}

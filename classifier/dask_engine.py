@@ -1,0 +1,127 @@
+"""Scoring on a Dask cluster: the same chunks and rows as the local engine, as Parquet parts.
+
+The model is loaded and checked once, here, then shipped once to every worker
+(``Client.scatter(..., broadcast=True)``). Chunks are read here, in order, and at most
+two per worker are in flight, so memory stays flat. Each worker writes its chunk as
+``part-NNNNNN.parquet`` into a temporary folder beside the output, which is renamed to
+the output folder when every part is written; a task whose worker dies is retried.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .artifact import DEFAULT_MODEL, load_model
+from .batch import ScoreOptions, _chunks, score_items
+from .errors import InputError, Problem
+from .files import atomic_path
+from .outputs import write_parquet
+from .sources import discover, read_sources
+from .suggest import NarrativeModel
+
+__all__ = ["score_with_dask"]
+
+
+def _score_part(model: NarrativeModel, items: list[tuple[Any, str, str]], options: ScoreOptions,
+                path: str) -> dict[str, Any]:
+    rows = score_items(model, items, options)
+    write_parquet(iter([rows]), Path(path), model.labels, passages=options.unit != "record",
+                  explain=options.explain)
+    suggested: dict[str, int] = {}
+    for row in rows:
+        for label in row["labels"]:
+            suggested[label] = suggested.get(label, 0) + 1
+    return {"rows": len(rows), "suggested": suggested}
+
+
+def _close(client: Any) -> None:
+    cluster = client.cluster
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def _client(scheduler: str | None, workers: int) -> Any:
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler)
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None)
+    return Client(cluster)
+
+
+def score_with_dask(inputs: Sequence[str | Path], output: str | Path, *,
+                    model_path: str | Path | None = None, options: ScoreOptions | None = None,
+                    scheduler: str | None = None, workers: int = 2, skip_bad: bool = False,
+                    client: Any = None,
+                    progress: Callable[[int], None] = lambda records: None) -> dict[str, Any]:
+    """Score ``inputs`` on a Dask cluster into the folder ``output`` of Parquet parts.
+
+    ``scheduler`` is the address of a running scheduler; without it a local cluster of
+    ``workers`` processes is started (and stopped). ``client`` lets a caller bring its own.
+    Workers must be able to write to ``output``'s parent folder (a shared file system on
+    a real cluster).
+    """
+    options = options or ScoreOptions()
+    output = Path(output)
+    if output.exists():
+        raise InputError(Problem(str(output), "the output folder exists; remove it or choose "
+                                 "another"))
+    files = discover(inputs)
+    model = load_model(model_path if model_path is not None else DEFAULT_MODEL)
+    staging = output.with_name(f".{output.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    own = client is None
+    client = _client(scheduler, workers) if own else client
+    summary: dict[str, Any] = {"output": str(output), "records": 0, "rows": 0, "rejected": 0,
+                               "suggested": dict.fromkeys(model.labels, 0), "rejects": None}
+    rejected: list[dict[str, Any]] = []
+    try:
+        shipped = client.scatter(model, broadcast=True)
+        window: deque[Any] = deque()
+        width = 2 * max(len(client.scheduler_info().get("workers", {})), 1)
+        stream = read_sources(files, id_field=options.id_field, text_field=options.text_field)
+
+        def collect(future: Any, records: int) -> None:
+            result = future.result()
+            summary["records"] += records
+            summary["rows"] += result["rows"]
+            for label, count in result["suggested"].items():
+                summary["suggested"][label] += count
+            progress(summary["records"])
+
+        for chunk in _chunks(stream, options.chunk_size, skip_bad):
+            rejected += [asdict(r) for r in chunk.rejected]
+            part = staging / f"part-{chunk.index:06d}.parquet"
+            window.append((client.submit(_score_part, shipped, chunk.items, options, str(part),
+                                         pure=False, retries=3), chunk.records))
+            if len(window) >= width:
+                collect(*window.popleft())
+        while window:
+            collect(*window.popleft())
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        if own:
+            _close(client)
+    if skip_bad:
+        _write_rejects(rejected, staging / "rejects.jsonl")
+        summary["rejected"] = len(rejected)
+        summary["rejects"] = str(output / "rejects.jsonl")
+    staging.rename(output)
+    return summary
+
+
+def _write_rejects(rejected: list[dict[str, Any]], path: Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rejected),
+                       encoding="utf-8")

@@ -1,0 +1,223 @@
+"""Reading archives to score: folders and files of text, JSONL, CSV and Parquet, gzipped or not.
+
+Every reader streams: it yields one :class:`Excerpt` (or one :class:`Rejected`, naming the
+file, line and field) at a time, in file order, so memory stays flat however large the
+archive. Text files are one excerpt each, identified by their path relative to the folder
+given; tables yield one excerpt per record.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import InputError, Problem
+
+__all__ = ["Excerpt", "Rejected", "count_records", "discover", "kind_of", "read_sources"]
+
+TEXT_SUFFIXES = {".txt", ".md"}
+TABLE_SUFFIXES = {".jsonl", ".csv", ".parquet"}
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """One record to score: its id, its text, and where it came from."""
+
+    id: Any
+    text: str
+    file: str
+    line: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record that cannot be scored, with the reason."""
+
+    file: str
+    line: int
+    field: str | None
+    reason: str
+
+    def problem(self) -> Problem:
+        return Problem(self.file, self.reason, self.line, self.field)
+
+
+def kind_of(path: Path) -> tuple[str, bool]:
+    """``(kind, gzipped)`` of a file by its suffixes: text, jsonl, csv or parquet."""
+    suffixes = [s.lower() for s in path.suffixes]
+    gzipped = bool(suffixes) and suffixes[-1] == ".gz"
+    suffix = suffixes[-2] if gzipped and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    if suffix in TEXT_SUFFIXES:
+        return "text", gzipped
+    if suffix in TABLE_SUFFIXES:
+        return suffix[1:], gzipped
+    return "", gzipped
+
+
+def discover(inputs: Sequence[str | Path]) -> list[tuple[Path, Path]]:
+    """Every file to read, as ``(file, root)``: folders are walked recursively and sorted.
+
+    Raises :class:`InputError` for a missing input or a file of unknown type, before any work.
+    """
+    found: list[tuple[Path, Path]] = []
+    for given in map(Path, inputs):
+        if given.is_dir():
+            files = sorted(p for p in given.rglob("*") if p.is_file() and kind_of(p)[0])
+            found += [(p, given) for p in files]
+        elif given.is_file():
+            if not kind_of(given)[0]:
+                raise InputError(Problem(str(given), "unsupported file type; use .txt, .md, "
+                                         ".jsonl, .csv or .parquet, optionally .gz"))
+            found.append((given, given.parent))
+        else:
+            raise InputError(Problem(str(given), "no such file or folder; check the path"))
+    if not found:
+        raise InputError(Problem(", ".join(map(str, inputs)), "no files to score were found"))
+    return found
+
+
+def _open(path: Path, gzipped: bool) -> IO[bytes]:
+    # The callers close it: each reads inside its own ``with``.
+    handle: Any = gzip.open(path, "rb") if gzipped else path.open("rb")  # noqa: SIM115
+    return handle
+
+
+def _text_file(path: Path, root: Path, gzipped: bool) -> Iterator[Excerpt | Rejected]:
+    name = path.relative_to(root).as_posix()
+    with _open(path, gzipped) as handle:
+        raw = handle.read()
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        yield Rejected(str(path), line, None, f"not valid UTF-8 (byte {exc.start})")
+        return
+    if not text.strip():
+        yield Rejected(str(path), 1, None, "the file is empty")
+        return
+    yield Excerpt(name, text, str(path), 1, "text")
+
+
+def _check(record: Any, file: str, line: int, id_field: str,
+           text_field: str) -> Excerpt | Rejected:
+    if not isinstance(record, dict):
+        return Rejected(file, line, None, f"expected an object, found {type(record).__name__}")
+    record_id = record.get(id_field)
+    if record_id is None or record_id == "" or isinstance(record_id, dict | list):
+        return Rejected(file, line, id_field, "missing id")
+    text = record.get(text_field)
+    if not isinstance(text, str) or not text.strip():
+        what = "missing" if text_field not in record else "empty or not a string"
+        return Rejected(file, line, text_field, f"text is {what}")
+    return Excerpt(record_id, text, file, line, "record")
+
+
+def _jsonl(path: Path, gzipped: bool, id_field: str,
+           text_field: str) -> Iterator[Excerpt | Rejected]:
+    with _open(path, gzipped) as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield Rejected(str(path), number, None, f"not valid UTF-8 (byte {exc.start})")
+                continue
+            if number == 1:
+                line = line.removeprefix("\ufeff")
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Rejected(str(path), number, None, f"not valid JSON ({exc.msg})")
+                continue
+            yield _check(record, str(path), number, id_field, text_field)
+
+
+def _csv(path: Path, gzipped: bool, id_field: str,
+         text_field: str) -> Iterator[Excerpt | Rejected]:
+    with _open(path, gzipped) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig",
+                                                      newline="") as handle:
+        reader = csv.DictReader(handle)
+        row_number = 1
+        try:
+            for row in reader:
+                row_number = reader.line_num
+                yield _check(row, str(path), row_number, id_field, text_field)
+        except UnicodeDecodeError as exc:
+            yield Rejected(str(path), row_number + 1, None,
+                           f"not valid UTF-8 (byte {exc.start}); the rest of the file is skipped")
+        except csv.Error as exc:
+            yield Rejected(str(path), reader.line_num, None, f"not valid CSV ({exc})")
+
+
+def _parquet(path: Path, gzipped: bool, id_field: str,
+             text_field: str) -> Iterator[Excerpt | Rejected]:
+    import pyarrow.parquet as pq
+
+    source: Any = io.BytesIO(_open(path, True).read()) if gzipped else path
+    try:
+        table = pq.ParquetFile(source)
+        missing = [f for f in (id_field, text_field) if f not in table.schema_arrow.names]
+        if missing:
+            raise InputError(Problem(str(path), f"no column '{missing[0]}'; columns are "
+                                     f"{', '.join(table.schema_arrow.names)}", field=missing[0]))
+        number = 0
+        for batch in table.iter_batches(batch_size=4096, columns=[id_field, text_field]):
+            for record in batch.to_pylist():
+                number += 1
+                yield _check(record, str(path), number, id_field, text_field)
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(Problem(str(path), f"not a readable Parquet file ({exc})")) from None
+
+
+def read_sources(files: Sequence[tuple[Path, Path]], *, id_field: str = "id",
+                 text_field: str = "text") -> Iterator[Excerpt | Rejected]:
+    """Stream excerpts (and rejected records) from every file, in order."""
+    for path, root in files:
+        kind, gzipped = kind_of(path)
+        try:
+            if kind == "text":
+                yield from _text_file(path, root, gzipped)
+            elif kind == "jsonl":
+                yield from _jsonl(path, gzipped, id_field, text_field)
+            elif kind == "csv":
+                yield from _csv(path, gzipped, id_field, text_field)
+            else:
+                yield from _parquet(path, gzipped, id_field, text_field)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise InputError(Problem(str(path), f"the compressed file is truncated or corrupt "
+                                     f"({exc})")) from None
+        except PermissionError:
+            raise InputError(Problem(str(path), "cannot be read (permission denied)")) from None
+
+
+def count_records(files: Sequence[tuple[Path, Path]]) -> int | None:
+    """A quick count of records for a progress bar's total; None if too costly to know."""
+    total = 0
+    for path, _ in files:
+        kind, gzipped = kind_of(path)
+        if kind == "text":
+            total += 1
+        elif kind == "parquet" and not gzipped:
+            import pyarrow.parquet as pq
+
+            total += pq.ParquetFile(path).metadata.num_rows
+        elif kind in ("jsonl", "csv") and not gzipped:
+            with path.open("rb") as handle:
+                total += sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20),
+                                                                  b""))
+            total -= kind == "csv"
+        else:
+            return None
+    return max(total, 0)
