@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from .explain import Contribution, explain
+from .fastpath import FastFeatures, supports
 
 __all__ = ["NarrativeModel", "Suggestion"]
 
@@ -77,9 +78,23 @@ class NarrativeModel:
     def __repr__(self) -> str:
         return f"NarrativeModel({self.version!r}, labels={self.labels})"
 
+    def _proba(self, texts: list[str]) -> np.ndarray:
+        # The fast path computes the very same features in bulk (see classifier.fastpath).
+        fast = self.__dict__.get("_fast")
+        if fast is None and supports(self.pipeline):
+            fast = self.__dict__["_fast"] = FastFeatures(self.pipeline)
+        if fast is None:
+            return np.asarray(self.pipeline.predict_proba(texts))
+        return np.asarray(self.pipeline[-1].predict_proba(fast.transform(texts)))
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_fast", None)
+        return state
+
     def predict_proba(self, texts: Sequence[str] | str) -> np.ndarray:
         """Calibrated scores, one row per text, one column per label."""
-        return np.asarray(self.pipeline.predict_proba(_check_texts(texts)))
+        return self._proba(_check_texts(texts))
 
     def predict(self, texts: Sequence[str] | str) -> list[list[str]]:
         """The suggested labels of each text (score at or above the label's threshold)."""
@@ -99,7 +114,7 @@ class NarrativeModel:
         ['corruption']
         """
         texts = _check_texts(texts)
-        proba = self.pipeline.predict_proba(texts)
+        proba = self._proba(texts)
         cut = np.array([self.thresholds[label] for label in self.labels])
         chosen = proba >= cut
         explanations = explain(self.pipeline, texts, self.labels) if top > 0 else None

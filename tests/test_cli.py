@@ -42,6 +42,36 @@ def test_score_writes_the_contract(tmp_path, tiny_model_path):
     assert "scored 1 records" in result.stderr
 
 
+def test_score_reads_folders_and_writes_passages_to_parquet(tmp_path, tiny_model_path):
+    import pandas as pd
+
+    (tmp_path / "archive").mkdir()
+    (tmp_path / "archive" / "a.txt").write_text("We prayed. They shot the hostages.")
+    write_jsonl(tmp_path / "archive" / "b.jsonl", [{"key": "x", "body": "The emir stole."}])
+    result = run("score", tmp_path / "archive", "--out", tmp_path / "o.parquet", "--model",
+                 tiny_model_path, "--sentences", "1", "--id-field", "key", "--text-field",
+                 "body", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    frame = pd.read_parquet(tmp_path / "o.parquet")
+    assert frame["id"].tolist() == ["a.txt", "a.txt", "x"]
+    assert frame["passage"].tolist()[:2] == [0, 1]
+    assert "scored 2 records into 3 rows" in result.stderr
+
+
+def test_score_skip_bad_reports_the_rejects(tmp_path, tiny_model_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1, "text": "fine"}\n{"id": 2}\n')
+    result = run("score", source, "--out", tmp_path / "o.jsonl", "--model", tiny_model_path,
+                 "--skip-bad", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert "1 rejected into" in result.stderr
+    stopped = run("score", source, "--out", tmp_path / "p.jsonl", "--model", tiny_model_path,
+                  "--jobs", "1")
+    assert stopped.exit_code == 2
+    assert stopped.stderr.strip().endswith("in.jsonl, line 2, field 'text': text is missing")
+    assert not (tmp_path / "p.jsonl").exists()
+
+
 def test_pretag_prints_each_account_and_a_summary(tmp_path, tiny_model_path):
     account = tmp_path / "a.txt"
     account.write_text("We prayed at dawn.\n\nThe emir stole the spoils and bought a villa.")
@@ -94,6 +124,9 @@ def test_agreement_writes_its_report(tmp_path, tiny_corpus):
     (["pretag", "absent.txt"], "Error: absent.txt: no such file"),
     (["train", "--corpus", "absent.jsonl"], "Error: absent.jsonl: no such file"),
     (["evaluate", "--corpus", "absent.jsonl"], "Error: absent.jsonl: no such file"),
+    (["score", "absent", "--out", "o.jsonl"], "Error: absent: no such file or folder"),
+    (["score", ".", "--out", "o.xlsx"], "Error: o.xlsx: output must end in one of"),
+    (["score", ".", "--out", "o.jsonl", "--unit", "page"], "Error: --unit: 'page' is not"),
     (["evaluate", "--model", "m.joblib"], "Error: m.joblib: --model evaluates on a file"),
     (["agreement", "--corpus", "absent.jsonl"], "Error: absent.jsonl: no such file"),
 ])

@@ -1,0 +1,154 @@
+"""The features of a fitted model, computed in bulk for scoring large archives.
+
+:class:`FastFeatures` gives exactly what ``pipeline[:-1].transform`` gives (a test checks
+it on the shipped corpus), but instead of handing every token and n-gram to Python one at
+a time it remembers, per space-free piece of text, the ids of its lemmas, and per lemma
+its word column and its character n-gram columns. A batch then becomes a few NumPy and
+SciPy operations: a document × lemma count matrix, multiplied by a lemma × n-gram matrix
+for the character features, and bigrams matched as pairs of lemma ids. TF-IDF weighting
+is scikit-learn's own ``TfidfTransformer`` with the fitted IDF.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.pipeline import Pipeline
+
+__all__ = ["FastFeatures", "supports"]
+
+MAX_LEMMAS = 400_000  # distinct lemmas remembered before the caches start again
+MAX_PIECES = 500_000
+
+
+def supports(pipeline: Pipeline) -> bool:
+    """Whether ``pipeline`` has the shape this fast path reproduces."""
+    try:
+        features = pipeline.named_steps["features"]
+        words = dict(features.transformer_list)["words"]
+        chars = dict(features.transformer_list)["chars"]
+        lemmas = pipeline.named_steps["lemmas"]
+    except (KeyError, AttributeError):
+        return False
+    plain = (features.transformer_weights is None and words.analyzer == "word"
+             and words.token_pattern == r"[^ ]+" and not words.lowercase
+             and words.ngram_range in ((1, 1), (1, 2)) and hasattr(lemmas, "lookups_"))
+    return plain and (chars == "drop" or list(chars.named_steps) == ["counts", "tfidf"])
+
+
+class FastFeatures:
+    """``pipeline[:-1].transform(texts)``, the same numbers, several times faster."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.lemmatizer = pipeline.named_steps["lemmas"]
+        features = pipeline.named_steps["features"]
+        parts = dict(features.transformer_list)
+        self.words = parts["words"]
+        self.chars = None if isinstance(parts["chars"], str) else parts["chars"]
+        self.word_weights = TfidfTransformer(norm=self.words.norm, use_idf=self.words.use_idf,
+                                             smooth_idf=self.words.smooth_idf,
+                                             sublinear_tf=self.words.sublinear_tf)
+        if self.words.use_idf:
+            self.word_weights.idf_ = self.words.idf_
+        self.stop = frozenset(self.words.get_stop_words() or ())
+        self._reset()
+
+    def _reset(self) -> None:
+        self.lemma_id: dict[str, int] = {}
+        self.unigram: list[int] = []
+        self.stopped: list[bool] = []
+        self.char_columns: list[list[int]] = []
+        self.pieces: dict[str, tuple[int, ...]] = {}
+        self._char_matrix: sp.csr_matrix | None = None
+        vocabulary = self.words.vocabulary_
+        pairs = []
+        for term, column in vocabulary.items():
+            if " " in term:
+                first, second = term.split(" ")
+                pairs.append(((self._id(first) << 32) | self._id(second), column))
+            else:
+                self._id(term)
+        pairs.sort()
+        self.pair_codes = np.array([code for code, _ in pairs], dtype=np.int64)
+        self.pair_columns = np.array([column for _, column in pairs], dtype=np.int64)
+
+    def _id(self, lemma: str) -> int:
+        found = self.lemma_id.get(lemma)
+        if found is None:
+            found = self.lemma_id[lemma] = len(self.unigram)
+            self.unigram.append(self.words.vocabulary_.get(lemma, -1))
+            self.stopped.append(lemma in self.stop)
+            if self.chars is not None:
+                self.char_columns.append(self.chars.named_steps["counts"]._columns(lemma))
+            self._char_matrix = None
+        return found
+
+    def _piece(self, piece: str) -> tuple[int, ...]:
+        found = tuple(self._id(w) for w in self.lemmatizer._words(piece))
+        if len(self.pieces) >= MAX_PIECES:
+            self.pieces.clear()
+        self.pieces[piece] = found
+        return found
+
+    def _lemma_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        if len(self.unigram) > MAX_LEMMAS:
+            self._reset()
+        remembered, learn = self.pieces.get, self._piece
+        flat: list[int] = []
+        lengths = []
+        for text in texts:
+            start = len(flat)
+            for piece in text.split(" "):
+                if piece:
+                    ids = remembered(piece)
+                    flat.extend(ids if ids is not None else learn(piece))
+            lengths.append(len(flat) - start)
+        return np.array(flat, dtype=np.int64), np.repeat(np.arange(len(texts)), lengths)
+
+    def _word_counts(self, ids: np.ndarray, doc: np.ndarray, n: int) -> sp.csr_matrix:
+        keep = ~np.asarray(self.stopped, dtype=bool)[ids]
+        seq, seq_doc = ids[keep], doc[keep]
+        unigram = np.asarray(self.unigram, dtype=np.int64)[seq]
+        rows, cols = [seq_doc[unigram >= 0]], [unigram[unigram >= 0]]
+        if self.words.ngram_range[1] == 2 and len(seq) > 1 and len(self.pair_codes):
+            codes = (seq[:-1] << 32) | seq[1:]
+            at = np.minimum(np.searchsorted(self.pair_codes, codes), len(self.pair_codes) - 1)
+            hit = (self.pair_codes[at] == codes) & (seq_doc[:-1] == seq_doc[1:])
+            rows.append(seq_doc[:-1][hit])
+            cols.append(self.pair_columns[at[hit]])
+        row, col = np.concatenate(rows), np.concatenate(cols)
+        counts = sp.csr_matrix((np.ones(len(row), dtype=np.int64), (row, col)),
+                               shape=(n, len(self.words.vocabulary_)))
+        counts.sum_duplicates()
+        return counts
+
+    def _char_counts(self, ids: np.ndarray, doc: np.ndarray, n: int) -> sp.csr_matrix:
+        assert self.chars is not None
+        if self._char_matrix is None or self._char_matrix.shape[0] < len(self.unigram):
+            lengths = [len(c) for c in self.char_columns]
+            self._char_matrix = sp.csr_matrix(
+                (np.ones(sum(lengths), dtype=np.int64),
+                 np.concatenate([np.asarray(c, dtype=np.int64) for c in self.char_columns])
+                 if self.char_columns else np.zeros(0, dtype=np.int64),
+                 np.concatenate([[0], np.cumsum(lengths)])),
+                shape=(len(self.char_columns),
+                       len(self.chars.named_steps["counts"].vocabulary_)))
+        lemmas = sp.csr_matrix((np.ones(len(ids), dtype=np.int64), (doc, ids)),
+                               shape=(n, self._char_matrix.shape[0]))
+        counts = (lemmas @ self._char_matrix).tocsr()
+        counts.sort_indices()
+        return counts
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """The model's features for ``texts``, as the fitted pipeline computes them."""
+        ids, doc = self._lemma_ids(texts)
+        n = len(texts)
+        blocks: list[Any] = [self.word_weights.transform(self._word_counts(ids, doc, n))]
+        if self.chars is not None:
+            counts = self._char_counts(ids, doc, n)
+            blocks.append(self.chars.named_steps["tfidf"].transform(counts))
+        return sp.hstack(blocks, format="csr")
