@@ -108,9 +108,21 @@ def score_items(model: NarrativeModel, items: Sequence[tuple[Any, str, str]],
     return rows
 
 
-def _score_in_worker(items: list[tuple[Any, str, str]],
-                     options: ScoreOptions) -> list[dict[str, Any]]:
-    return score_items(_WORKER["model"], items, options)
+def _write_part(path: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    with atomic_path(path) as tmp:
+        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                       encoding="utf-8")
+    suggested: dict[str, int] = {}
+    for row in rows:
+        for label in row.get("labels", ()):  # rejects have none
+            suggested[label] = suggested.get(label, 0) + 1
+    return {"rows": len(rows), "suggested": suggested}
+
+
+def _score_in_worker(items: list[tuple[Any, str, str]], options: ScoreOptions,
+                     path: Path) -> dict[str, Any]:
+    # The worker writes its own part, so only a few counts travel back to the parent.
+    return _write_part(path, score_items(_WORKER["model"], items, options))
 
 
 @dataclass
@@ -160,17 +172,11 @@ class _Parts:
     def path(self, index: int, kind: str) -> Path:
         return self.folder / f"{kind}-{index:06d}.jsonl"
 
-    def save(self, chunk: _Chunk, rows: list[dict[str, Any]]) -> dict[str, Any]:
-        for kind, entries in (("part", rows), ("rejects", [asdict(r) for r in chunk.rejected])):
-            with atomic_path(self.path(chunk.index, kind)) as tmp:
-                tmp.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n"
-                                       for e in entries), encoding="utf-8")
-        suggested: dict[str, int] = {}
-        for row in rows:
-            for label in row["labels"]:
-                suggested[label] = suggested.get(label, 0) + 1
-        entry = {"records": chunk.records, "rows": len(rows), "rejected": len(chunk.rejected),
-                 "suggested": suggested}
+    def save(self, chunk: _Chunk, written: dict[str, Any]) -> dict[str, Any]:
+        """Record a chunk whose part is written: its rejects, then the manifest."""
+        _write_part(self.path(chunk.index, "rejects"), [asdict(r) for r in chunk.rejected])
+        entry = {"records": chunk.records, "rows": written["rows"],
+                 "rejected": len(chunk.rejected), "suggested": written["suggested"]}
         self.done[chunk.index] = entry
         state = {"version": MANIFEST_VERSION, "fingerprint": self.fingerprint,
                  "done": {str(k): v for k, v in sorted(self.done.items())}}
@@ -189,19 +195,21 @@ def _fingerprint(files: Sequence[tuple[Path, Path]], model_path: Path | None,
 
 
 def _results(chunks: Iterable[_Chunk], model: NarrativeModel, model_path: Path | None,
-             options: ScoreOptions, jobs: int
-             ) -> Iterator[tuple[_Chunk, list[dict[str, Any]]]]:
-    """Score chunks in input order, with at most ``2 × jobs`` chunks in flight."""
+             options: ScoreOptions, jobs: int, parts: _Parts
+             ) -> Iterator[tuple[_Chunk, dict[str, Any]]]:
+    """Score chunks into their parts, in input order, at most ``2 × jobs`` in flight."""
     if jobs <= 1 or model_path is None:
         for chunk in chunks:
-            yield chunk, score_items(model, chunk.items, options)
+            rows = score_items(model, chunk.items, options)
+            yield chunk, _write_part(parts.path(chunk.index, "part"), rows)
         return
-    window: deque[tuple[_Chunk, Future[list[dict[str, Any]]]]] = deque()
+    window: deque[tuple[_Chunk, Future[dict[str, Any]]]] = deque()
     with ProcessPoolExecutor(jobs, initializer=_init_worker,
                              initargs=(str(model_path),)) as pool:
         try:
             for chunk in chunks:
-                window.append((chunk, pool.submit(_score_in_worker, chunk.items, options)))
+                window.append((chunk, pool.submit(_score_in_worker, chunk.items, options,
+                                                  parts.path(chunk.index, "part"))))
                 if len(window) >= 2 * jobs:
                     done, future = window.popleft()
                     yield done, future.result()
@@ -264,8 +272,8 @@ def score_archive(inputs: Sequence[str | Path], output: str | Path, *,
     try:
         pending = (c for c in _chunks(stream, options.chunk_size, skip_bad)
                    if c.index not in parts.done)
-        for chunk, rows in _results(pending, model, model_path, options, jobs):
-            parts.save(chunk, rows)
+        for chunk, written in _results(pending, model, model_path, options, jobs, parts):
+            parts.save(chunk, written)
             read += chunk.records
             progress(read)
     except KeyboardInterrupt:

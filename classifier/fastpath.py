@@ -64,6 +64,7 @@ class FastFeatures:
         self.char_columns: list[list[int]] = []
         self.pieces: dict[str, tuple[int, ...]] = {}
         self._char_matrix: sp.csr_matrix | None = None
+        self._arrays: tuple[np.ndarray, np.ndarray] | None = None
         vocabulary = self.words.vocabulary_
         pairs = []
         for term, column in vocabulary.items():
@@ -84,8 +85,14 @@ class FastFeatures:
             self.stopped.append(lemma in self.stop)
             if self.chars is not None:
                 self.char_columns.append(self.chars.named_steps["counts"]._columns(lemma))
-            self._char_matrix = None
+            self._arrays = None
         return found
+
+    def _lookups(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._arrays is None or len(self._arrays[0]) < len(self.unigram):
+            self._arrays = (np.asarray(self.unigram, dtype=np.int64),
+                            np.asarray(self.stopped, dtype=bool))
+        return self._arrays
 
     def _piece(self, piece: str) -> tuple[int, ...]:
         found = tuple(self._id(w) for w in self.lemmatizer._words(piece))
@@ -110,9 +117,10 @@ class FastFeatures:
         return np.array(flat, dtype=np.int64), np.repeat(np.arange(len(texts)), lengths)
 
     def _word_counts(self, ids: np.ndarray, doc: np.ndarray, n: int) -> sp.csr_matrix:
-        keep = ~np.asarray(self.stopped, dtype=bool)[ids]
+        unigrams, stopped = self._lookups()
+        keep = ~stopped[ids]
         seq, seq_doc = ids[keep], doc[keep]
-        unigram = np.asarray(self.unigram, dtype=np.int64)[seq]
+        unigram = unigrams[seq]
         rows, cols = [seq_doc[unigram >= 0]], [unigram[unigram >= 0]]
         if self.words.ngram_range[1] == 2 and len(seq) > 1 and len(self.pair_codes):
             codes = (seq[:-1] << 32) | seq[1:]
@@ -128,18 +136,23 @@ class FastFeatures:
 
     def _char_counts(self, ids: np.ndarray, doc: np.ndarray, n: int) -> sp.csr_matrix:
         assert self.chars is not None
-        if self._char_matrix is None or self._char_matrix.shape[0] < len(self.unigram):
-            lengths = [len(c) for c in self.char_columns]
-            self._char_matrix = sp.csr_matrix(
+        built = 0 if self._char_matrix is None else self._char_matrix.shape[0]
+        if built < len(self.char_columns):
+            # Only the lemmas met since the last batch are added as rows.
+            new = self.char_columns[built:]
+            lengths = [len(c) for c in new]
+            rows = sp.csr_matrix(
                 (np.ones(sum(lengths), dtype=np.int64),
-                 np.concatenate([np.asarray(c, dtype=np.int64) for c in self.char_columns])
-                 if self.char_columns else np.zeros(0, dtype=np.int64),
+                 np.fromiter((c for cs in new for c in cs), dtype=np.int64, count=sum(lengths)),
                  np.concatenate([[0], np.cumsum(lengths)])),
-                shape=(len(self.char_columns),
-                       len(self.chars.named_steps["counts"].vocabulary_)))
+                shape=(len(new), len(self.chars.named_steps["counts"].vocabulary_)))
+            self._char_matrix = rows if self._char_matrix is None else \
+                sp.vstack([self._char_matrix, rows], format="csr")
+        matrix = self._char_matrix
+        assert matrix is not None
         lemmas = sp.csr_matrix((np.ones(len(ids), dtype=np.int64), (doc, ids)),
-                               shape=(n, self._char_matrix.shape[0]))
-        counts = (lemmas @ self._char_matrix).tocsr()
+                               shape=(n, matrix.shape[0]))
+        counts = (lemmas @ matrix).tocsr()
         counts.sort_indices()
         return counts
 
