@@ -1,6 +1,7 @@
 """narratives: suggest which narratives an excerpt of defector testimony expresses."""
 
 from .artifact import load_model, save_model
+from .batch import ScoreOptions, score_archive
 from .codebook import Codebook, Label, load_codebook
 from .corpus import label_matrix, load_cases, load_corpus
 from .errors import CodebookError, CorpusError, InputError, ModelError, NarrativesError
@@ -25,6 +26,7 @@ __all__ = [
     "NarrativeModel",
     "NarrativesError",
     "Passage",
+    "ScoreOptions",
     "SpacyLemmatizer",
     "Suggestion",
     "TaggedPassage",
@@ -38,6 +40,7 @@ __all__ = [
     "pretag_files",
     "pretag_text",
     "save_model",
+    "score_archive",
     "score_file",
     "split_passages",
     "split_sentences",
