@@ -21,7 +21,6 @@ import itertools
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -54,9 +53,12 @@ def write(path: Path, texts: list[str]) -> Path:
 def command(source: Path, out: Path, *extra: str) -> tuple[float, float]:
     """Seconds and peak resident MiB of one `narratives score` run."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "classifier", "score", str(source),
-                                "--out", str(out), "--quiet", *extra])
-    _, status, usage = os.wait4(process.pid, 0)
+    # posix_spawn, not fork: a forked child would count this process's pages as its own
+    # resident memory until it replaces itself.
+    pid = os.posix_spawn(sys.executable, [sys.executable, "-m", "classifier", "score",
+                                          str(source), "--out", str(out), "--quiet", *extra],
+                         os.environ)
+    _, status, usage = os.wait4(pid, 0)
     if status:
         raise SystemExit(f"score failed with status {status}")
     return time.perf_counter() - started, usage.ru_maxrss / 1024
