@@ -105,6 +105,8 @@ class FastFeatures:
         if len(self.unigram) > MAX_LEMMAS:
             self._reset()
         remembered, learn = self.pieces.get, self._piece
+        self.lemmatizer.learn(p for text in texts for p in text.split(" ")
+                              if p and remembered(p) is None)
         flat: list[int] = []
         lengths = []
         for text in texts:

@@ -7,6 +7,7 @@ fitted :class:`SpacyLemmatizer` carries inside the saved model.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -74,41 +75,60 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
         self.lookups_ = _packaged_lemma_lookups() if self.lemmatize else b""
         return self
 
-    def _words(self, chunk: str) -> tuple[str, ...]:
-        """The output words of one space-free chunk of text, computed once and remembered.
+    def _output(self, token: Any) -> str | None:
+        if token.is_punct or token.is_space or token.is_quote or token.is_bracket:
+            return None
+        if token.like_num:
+            return "<num>"
+        form = token.lower_
+        table = self.__dict__["_lookup"]
+        return table.get(form, form) if table is not None else form
+
+    def learn(self, chunks: Iterable[str]) -> None:
+        """Tokenise and lemmatise new space-free chunks, all in one spaCy call.
 
         spaCy's tokenizer splits on single spaces before it applies its prefix, suffix,
         infix and exception rules to each piece, so a piece always yields the same tokens
-        wherever it occurs; remembering them saves most of the work on real archives.
+        wherever it occurs, and pieces joined by spaces come apart exactly as they went in.
         """
         cache: dict[str, tuple[str, ...]] = self.__dict__.setdefault("_cache", {})
-        found = cache.get(chunk)
-        if found is not None:
-            return found
+        new = [c for c in dict.fromkeys(chunks) if c not in cache]
+        if not new:
+            return
         if "_lookup" not in self.__dict__:
             self.__dict__["_lookup"] = (Lookups().from_bytes(self.lookups_).get_table(
                 "lemma_lookup") if self.lookups_ else None)
-        table = self.__dict__["_lookup"]
-        words = []
-        for token in _tokenizer_nlp().tokenizer(chunk):
-            if token.is_punct or token.is_space or token.is_quote or token.is_bracket:
-                continue
-            if token.like_num:
-                words.append("<num>")
-            else:
-                form = token.lower_
-                words.append(table.get(form, form) if table is not None else form)
-        if len(cache) >= MAX_CACHED:
+        if len(cache) + len(new) >= MAX_CACHED:
             cache.clear()
-        cache[chunk] = found = tuple(words)
+        ends = list(itertools.accumulate(len(c) + 1 for c in new))
+        words: list[list[str]] = [[] for _ in new]
+        piece = 0
+        for token in _tokenizer_nlp().tokenizer(" ".join(new)):
+            while token.idx >= ends[piece]:
+                piece += 1
+            word = self._output(token)
+            if word is not None:
+                words[piece].append(word)
+        for chunk, found in zip(new, words, strict=True):
+            cache[chunk] = tuple(found)
+
+    def _words(self, chunk: str) -> tuple[str, ...]:
+        """The output words of one space-free chunk of text, computed once and remembered."""
+        cache: dict[str, tuple[str, ...]] = self.__dict__.setdefault("_cache", {})
+        found = cache.get(chunk)
+        if found is None:
+            self.learn([chunk])
+            found = self.__dict__["_cache"][chunk]
         return found
 
     def transform(self, X: Iterable[str]) -> list[str]:
         if not hasattr(self, "lookups_"):
             raise AttributeError("SpacyLemmatizer is not fitted; call fit first")
+        texts = list(X)
+        self.learn(chunk for text in texts for chunk in text.split(" ") if chunk)
         words = self._words
         return [" ".join(w for chunk in text.split(" ") if chunk for w in words(chunk))
-                for text in X]
+                for text in texts]
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
