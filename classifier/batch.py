@@ -27,7 +27,7 @@ from .artifact import load_model
 from .corpus import file_sha256
 from .errors import InputError, NarrativesError, Problem
 from .files import atomic_path
-from .outputs import OUTPUT_SUFFIXES, join_parts
+from .outputs import OUTPUT_SUFFIXES, count_labels, join_parts
 from .sources import Excerpt, Rejected, discover, read_sources
 from .suggest import NarrativeModel
 from .text import split_passages
@@ -112,11 +112,7 @@ def _write_part(path: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
     with atomic_path(path) as tmp:
         tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                        encoding="utf-8")
-    suggested: dict[str, int] = {}
-    for row in rows:
-        for label in row.get("labels", ()):  # rejects have none
-            suggested[label] = suggested.get(label, 0) + 1
-    return {"rows": len(rows), "suggested": suggested}
+    return {"rows": len(rows), "suggested": count_labels(rows)}
 
 
 def _score_in_worker(items: list[tuple[Any, str, str]], options: ScoreOptions,

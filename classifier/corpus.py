@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_CASES",
     "DEFAULT_CHALLENGE",
     "DEFAULT_CORPUS",
+    "companions",
     "describe_corpus",
     "file_sha256",
     "label_matrix",
@@ -145,6 +146,17 @@ def load_corpus(path: str | Path, codebook: Codebook, *, cases: pd.DataFrame | N
     frame = pd.DataFrame(rows)
     frame.attrs["path"] = file
     return frame.set_index("id", drop=False).rename_axis(None)
+
+
+def companions(corpus: str | Path, cases: str | Path | None,
+               challenge: str | Path | None) -> tuple[Path | None, Path | None]:
+    """The cases and challenge files that go with a corpus: the shipped ones with the
+    shipped corpus unless others are given; otherwise only what is given."""
+    if Path(corpus).resolve() == DEFAULT_CORPUS.resolve():
+        cases = DEFAULT_CASES if cases is None else cases
+        challenge = DEFAULT_CHALLENGE if challenge is None else challenge
+    return (None if cases is None else Path(cases),
+            None if challenge is None else Path(challenge))
 
 
 def load_cases(path: str | Path | None = None) -> pd.DataFrame:

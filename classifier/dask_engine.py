@@ -21,7 +21,7 @@ from .artifact import DEFAULT_MODEL, load_model
 from .batch import ScoreOptions, _chunks, score_items
 from .errors import InputError, Problem
 from .files import atomic_path
-from .outputs import write_parquet
+from .outputs import count_labels, write_parquet
 from .sources import discover, read_sources
 from .suggest import NarrativeModel
 
@@ -33,11 +33,7 @@ def _score_part(model: NarrativeModel, items: list[tuple[Any, str, str]], option
     rows = score_items(model, items, options)
     write_parquet(iter([rows]), Path(path), model.labels, passages=options.unit != "record",
                   explain=options.explain)
-    suggested: dict[str, int] = {}
-    for row in rows:
-        for label in row["labels"]:
-            suggested[label] = suggested.get(label, 0) + 1
-    return {"rows": len(rows), "suggested": suggested}
+    return {"rows": len(rows), "suggested": count_labels(rows)}
 
 
 def _close(client: Any) -> None:

@@ -18,6 +18,7 @@ from .files import atomic_path
 
 __all__ = [
     "OUTPUT_SUFFIXES",
+    "count_labels",
     "flat_columns",
     "flatten",
     "join_parts",
@@ -27,6 +28,15 @@ __all__ = [
 
 OUTPUT_SUFFIXES = (".jsonl", ".csv", ".parquet")
 PASSAGE_COLUMNS = ("passage", "start", "end")
+
+
+def count_labels(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """How many rows suggest each label (rows without labels, such as rejects, count none)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        for label in row.get("labels", ()):
+            counts[label] = counts.get(label, 0) + 1
+    return counts
 
 
 def flat_columns(labels: Sequence[str], *, passages: bool, explain: bool = False) -> list[str]:

@@ -19,9 +19,8 @@ from .artifact import load_model
 from .baselines import keyword_pipeline, prior_pipeline
 from .codebook import codebook_from_dict, load_codebook
 from .corpus import (
-    DEFAULT_CASES,
-    DEFAULT_CHALLENGE,
     DEFAULT_CORPUS,
+    companions,
     file_sha256,
     label_matrix,
     load_cases,
@@ -67,9 +66,7 @@ def evaluate_corpus(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path
     """
     corpus = Path(corpus)
     book = load_codebook(codebook)
-    if corpus.resolve() == DEFAULT_CORPUS.resolve():
-        cases = DEFAULT_CASES if cases is None else cases
-        challenge = DEFAULT_CHALLENGE if challenge is None else challenge
+    cases, challenge = companions(corpus, cases, challenge)
     frame = load_corpus(corpus, book, cases=load_cases(cases) if cases else None)
     Y, groups, texts = label_matrix(frame, book), frame["case_id"].to_numpy(), list(frame["text"])
     lemmas = _Lemmas(texts)

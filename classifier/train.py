@@ -15,9 +15,8 @@ from sklearn.pipeline import Pipeline
 from .artifact import DEFAULT_MODEL, save_model
 from .codebook import load_codebook
 from .corpus import (
-    DEFAULT_CASES,
-    DEFAULT_CHALLENGE,
     DEFAULT_CORPUS,
+    companions,
     file_sha256,
     label_matrix,
     load_cases,
@@ -74,9 +73,7 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
     """
     corpus, out = Path(corpus), Path(out)
     book = load_codebook(codebook)
-    if corpus.resolve() == DEFAULT_CORPUS.resolve():
-        cases = DEFAULT_CASES if cases is None else cases
-        challenge = DEFAULT_CHALLENGE if challenge is None else challenge
+    cases, challenge = companions(corpus, cases, challenge)
     case_table = load_cases(cases) if cases is not None else None
     frame = load_corpus(corpus, book, cases=case_table)
     Y = label_matrix(frame, book)
