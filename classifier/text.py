@@ -30,6 +30,7 @@ KEPT_STOP_WORDS = frozenset({
 })
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 MAX_CACHED = 500_000  # remembered chunks of text; bounds memory on endless archives
+LEARN_AT_ONCE = 20_000  # new chunks handed to spaCy in one call
 
 
 @lru_cache(maxsize=1)
@@ -73,7 +74,19 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Iterable[str], y: Any = None) -> SpacyLemmatizer:
         self.lookups_ = _packaged_lemma_lookups() if self.lemmatize else b""
+        self.__dict__.pop("_cache", None)
+        self.__dict__.pop("_lookup", None)
+        # The training texts' pieces are learned now and saved with the model, so a new
+        # process meets most everyday words already tokenised and lemmatised.
+        self.learn(chunk for text in X for chunk in text.split(" ") if chunk)
+        self.pieces_ = dict(self._pieces())
         return self
+
+    def _pieces(self) -> dict[str, tuple[str, ...]]:
+        cache: dict[str, tuple[str, ...]] | None = self.__dict__.get("_cache")
+        if cache is None:
+            cache = self.__dict__["_cache"] = dict(getattr(self, "pieces_", {}))
+        return cache
 
     def _output(self, token: Any) -> str | None:
         if token.is_punct or token.is_space or token.is_quote or token.is_bracket:
@@ -91,7 +104,7 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
         infix and exception rules to each piece, so a piece always yields the same tokens
         wherever it occurs, and pieces joined by spaces come apart exactly as they went in.
         """
-        cache: dict[str, tuple[str, ...]] = self.__dict__.setdefault("_cache", {})
+        cache = self._pieces()
         new = [c for c in dict.fromkeys(chunks) if c not in cache]
         if not new:
             return
@@ -100,25 +113,26 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
                 "lemma_lookup") if self.lookups_ else None)
         if len(cache) + len(new) >= MAX_CACHED:
             cache.clear()
-        ends = list(itertools.accumulate(len(c) + 1 for c in new))
-        words: list[list[str]] = [[] for _ in new]
-        piece = 0
-        for token in _tokenizer_nlp().tokenizer(" ".join(new)):
-            while token.idx >= ends[piece]:
-                piece += 1
-            word = self._output(token)
-            if word is not None:
-                words[piece].append(word)
-        for chunk, found in zip(new, words, strict=True):
-            cache[chunk] = tuple(found)
+        for first in range(0, len(new), LEARN_AT_ONCE):
+            batch = new[first:first + LEARN_AT_ONCE]
+            ends = list(itertools.accumulate(len(c) + 1 for c in batch))
+            words: list[list[str]] = [[] for _ in batch]
+            piece = 0
+            for token in _tokenizer_nlp().tokenizer(" ".join(batch)):
+                while token.idx >= ends[piece]:
+                    piece += 1
+                word = self._output(token)
+                if word is not None:
+                    words[piece].append(word)
+            for chunk, found in zip(batch, words, strict=True):
+                cache[chunk] = tuple(found)
 
     def _words(self, chunk: str) -> tuple[str, ...]:
         """The output words of one space-free chunk of text, computed once and remembered."""
-        cache: dict[str, tuple[str, ...]] = self.__dict__.setdefault("_cache", {})
-        found = cache.get(chunk)
+        found = self._pieces().get(chunk)
         if found is None:
             self.learn([chunk])
-            found = self.__dict__["_cache"][chunk]
+            found = self._pieces()[chunk]
         return found
 
     def transform(self, X: Iterable[str]) -> list[str]:

@@ -88,3 +88,13 @@ def test_bad_window_sizes_are_refused():
         split_passages("x", sentences=0)
     with pytest.raises(ValueError, match="stride must be at least 1"):
         split_passages("x", stride=0)
+
+
+def test_the_training_texts_pieces_are_learned_and_saved_with_the_model(monkeypatch):
+    fitted = SpacyLemmatizer().fit(["The emirs were stealing cars!"])
+    assert fitted.pieces_["emirs"] == ("emir",) and fitted.pieces_["cars!"] == ("car",)
+    restored = pickle.loads(pickle.dumps(fitted))
+    import classifier.text as text
+
+    monkeypatch.setattr(text, "_tokenizer_nlp", lambda: pytest.fail("spaCy was called"))
+    assert restored.transform(["cars! emirs"]) == ["car emir"]
