@@ -280,6 +280,9 @@ def score_archive(inputs: Sequence[str | Path], output: str | Path, *,
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
+    if not any(entry["records"] for entry in parts.done.values()):
+        shutil.rmtree(parts.folder)
+        raise InputError(Problem(", ".join(map(str, inputs)), "holds no records to score"))
     indices = sorted(parts.done)
     join_parts([parts.path(k, "part") for k in indices], output, model.labels,
                passages=options.unit != "record")

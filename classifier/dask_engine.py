@@ -109,7 +109,16 @@ def score_with_dask(inputs: Sequence[str | Path], output: str | Path, *,
     finally:
         if own:
             _close(client)
-    if skip_bad:
+    return _finish(inputs, staging, output, summary, rejected if skip_bad else None)
+
+
+def _finish(inputs: Sequence[str | Path], staging: Path, output: Path, summary: dict[str, Any],
+            rejected: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """Put the finished parts (and rejects, with ``--skip-bad``) in place as the output."""
+    if not summary["records"]:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise InputError(Problem(", ".join(map(str, inputs)), "holds no records to score"))
+    if rejected is not None:
         _write_rejects(rejected, staging / "rejects.jsonl")
         summary["rejected"] = len(rejected)
         summary["rejects"] = str(output / "rejects.jsonl")

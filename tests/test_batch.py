@@ -174,3 +174,10 @@ def test_kill_9_mid_run_then_resume_gives_the_same_bytes(tmp_path, tiny_model_pa
     assert out.read_bytes() == (tmp_path / "clean.jsonl").read_bytes()
     assert len(out.read_text().splitlines()) == 6000
     assert not (tmp_path / "out.jsonl.parts").exists()
+
+
+def test_an_empty_input_is_refused_and_leaves_nothing(tmp_path, tiny_model):
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(InputError, match=r"empty\.jsonl: holds no records to score"):
+        score_archive([tmp_path / "empty.jsonl"], tmp_path / "out.csv", model=tiny_model)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.jsonl"]
