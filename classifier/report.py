@@ -85,12 +85,17 @@ def evaluate_corpus(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path
         progress(f"{name}: same folds")
         compared[name] = cross_validate(pipeline, lemmas, Y, groups, book.ids, folds=splits,
                                         n_jobs=n_jobs).summary
+    progress("fitting on the whole corpus")
+    final = build_pipeline(seed=seed).fit(texts, Y, classifier__groups=groups)
+    held: dict[str, Any] | None = None
     if challenge is not None:
         progress("every model once more, fitted on the whole corpus, on the challenge set")
-        for name, pipeline in {"full model": model, **others}.items():
+        held = held_out_metrics(final, challenge, book)
+        compared["full model"]["challenge_macro_f1"] = held["overall"]["macro_f1"]
+        for name, pipeline in others.items():
             fitted = clone(pipeline).fit(texts, Y, classifier__groups=groups)
-            held = held_out_metrics(fitted, challenge, book)["overall"]
-            compared[name]["challenge_macro_f1"] = held["macro_f1"]
+            compared[name]["challenge_macro_f1"] = \
+                held_out_metrics(fitted, challenge, book)["overall"]["macro_f1"]
 
     metrics: dict[str, Any] = {
         "corpus": {"file": str(corpus), "sha256": file_sha256(corpus), "quotations": len(frame),
@@ -105,11 +110,8 @@ def evaluate_corpus(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path
         loho = leave_one_group_out(model, lemmas, Y, frame["hand"].to_numpy(), groups,
                                    book.ids, n_jobs=n_jobs)
         metrics["leave_one_hand_out"] = {"overall": loho["metrics"], "hands": loho["groups"]}
-    progress("fitting on the whole corpus")
-    final = build_pipeline(seed=seed).fit(texts, Y, classifier__groups=groups)
-    if challenge is not None:
-        progress(f"held-out file {challenge}")
-        metrics["challenge"] = held_out_metrics(final, Path(challenge), book)
+    if held is not None:
+        metrics["challenge"] = held
     progress("learning curve, errors, leakage")
     metrics["learning_curve"] = learning_curve(model, lemmas, Y, groups, book.ids, splits[0],
                                                seed=seed)
