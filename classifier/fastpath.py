@@ -12,6 +12,7 @@ is scikit-learn's own ``TfidfTransformer`` with the fitted IDF.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -62,9 +63,14 @@ class FastFeatures:
         self.unigram: list[int] = []
         self.stopped: list[bool] = []
         self.char_columns: list[list[int]] = []
-        self.pieces: dict[str, tuple[int, ...]] = {}
+        # Each space-free piece of text met so far: its lemma ids are
+        # piece_lemmas[piece_start[i]:piece_start[i] + piece_length[i]].
+        self.piece_index: dict[str, int] = {}
+        self.piece_start: list[int] = []
+        self.piece_length: list[int] = []
+        self.piece_lemmas: list[int] = []
         self._char_matrix: sp.csr_matrix | None = None
-        self._arrays: tuple[np.ndarray, np.ndarray] | None = None
+        self._arrays: dict[str, np.ndarray] = {}
         vocabulary = self.words.vocabulary_
         pairs = []
         for term, column in vocabulary.items():
@@ -85,41 +91,59 @@ class FastFeatures:
             self.stopped.append(lemma in self.stop)
             if self.chars is not None:
                 self.char_columns.append(self.chars.named_steps["counts"]._columns(lemma))
-            self._arrays = None
         return found
 
-    def _lookups(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._arrays is None or len(self._arrays[0]) < len(self.unigram):
-            self._arrays = (np.asarray(self.unigram, dtype=np.int64),
-                            np.asarray(self.stopped, dtype=bool))
-        return self._arrays
-
-    def _piece(self, piece: str) -> tuple[int, ...]:
-        found = tuple(self._id(w) for w in self.lemmatizer._words(piece))
-        if len(self.pieces) >= MAX_PIECES:
-            self.pieces.clear()
-        self.pieces[piece] = found
+    def _array(self, name: str, dtype: type) -> np.ndarray:
+        """``getattr(self, name)`` as an array, rebuilt only when the list has grown."""
+        values = getattr(self, name)
+        found = self._arrays.get(name)
+        if found is None or len(found) != len(values):
+            found = self._arrays[name] = np.asarray(values, dtype=dtype)
         return found
+
+    def _learn_pieces(self, pieces: list[str]) -> None:
+        self.lemmatizer.learn(pieces)
+        words, known, new_id = self.lemmatizer._pieces(), self.lemma_id.get, self._id
+        index, start, length, lemmas = (self.piece_index, self.piece_start, self.piece_length,
+                                        self.piece_lemmas)
+        for piece in pieces:
+            # The lemmatizer's own cache may have started again while learning a huge batch.
+            found = words.get(piece) or self.lemmatizer._words(piece)
+            ids = [known(w) for w in found]
+            if None in ids:
+                ids = [new_id(w) for w in found]
+            index[piece] = len(start)
+            start.append(len(lemmas))
+            length.append(len(ids))
+            lemmas.extend(ids)  # type: ignore[arg-type]
 
     def _lemma_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        if len(self.unigram) > MAX_LEMMAS:
+        """The lemma ids of all ``texts`` in a row, and the text each belongs to."""
+        if len(self.unigram) > MAX_LEMMAS or len(self.piece_index) > MAX_PIECES:
             self._reset()
-        remembered, learn = self.pieces.get, self._piece
-        self.lemmatizer.learn(p for text in texts for p in text.split(" ")
-                              if p and remembered(p) is None)
-        flat: list[int] = []
-        lengths = []
-        for text in texts:
-            start = len(flat)
-            for piece in text.split(" "):
-                if piece:
-                    ids = remembered(piece)
-                    flat.extend(ids if ids is not None else learn(piece))
-            lengths.append(len(flat) - start)
-        return np.array(flat, dtype=np.int64), np.repeat(np.arange(len(texts)), lengths)
+        # One split of the joined texts gives every text's pieces in order: the joining
+        # spaces add exactly one piece boundary between neighbours.
+        pieces = " ".join(texts).split(" ")
+        get = self.piece_index.get
+        index = np.fromiter(map(get, pieces, repeat(-1)), dtype=np.int64, count=len(pieces))
+        missing = np.flatnonzero(index < 0)
+        if len(missing):
+            self._learn_pieces(list(dict.fromkeys(pieces[i] for i in missing)))
+            index[missing] = [self.piece_index[pieces[i]] for i in missing]
+        length = self._array("piece_length", np.int64)[index]
+        start = self._array("piece_start", np.int64)[index]
+        total = int(length.sum())
+        ends = np.cumsum(length)
+        within = np.arange(total) - np.repeat(ends - length, length)
+        ids = self._array("piece_lemmas", np.int64)[np.repeat(start, length) + within]
+        per_text = 1 + np.fromiter(map(str.count, texts, repeat(" ")), dtype=np.int64,
+                                   count=len(texts))
+        doc = np.repeat(np.repeat(np.arange(len(texts)), per_text), length)
+        return ids, doc
 
     def _word_counts(self, ids: np.ndarray, doc: np.ndarray, n: int) -> sp.csr_matrix:
-        unigrams, stopped = self._lookups()
+        unigrams = self._array("unigram", np.int64)
+        stopped = self._array("stopped", bool)
         keep = ~stopped[ids]
         seq, seq_doc = ids[keep], doc[keep]
         unigram = unigrams[seq]

@@ -43,8 +43,21 @@ class CharNgramCounts(CountVectorizer):
         return {key: getattr(self, key) for key in
                 ("ngram_range", "lowercase", "min_df", "max_df", "max_features", "dtype")}
 
+    def fit_transform(self, raw_documents: Iterable[str], y: Any = None) -> sp.csr_matrix:
+        documents = raw_documents if isinstance(raw_documents, list) else list(raw_documents)
+        counts = super().fit_transform(documents, y)
+        self.__dict__.pop("_cache", None)
+        self.__dict__.pop("_analyze", None)
+        # The training words' columns are kept with the model, so a new process scores
+        # everyday words without analysing them again.
+        words = (w for doc in documents for w in (doc.lower() if self.lowercase else doc).split())
+        self.columns_ = {word: self._columns(word) for word in dict.fromkeys(words)}
+        return counts
+
     def _columns(self, word: str) -> list[int]:
-        cache: dict[str, list[int]] = self.__dict__.setdefault("_cache", {})
+        cache: dict[str, list[int]] | None = self.__dict__.get("_cache")
+        if cache is None:
+            cache = self.__dict__["_cache"] = dict(getattr(self, "columns_", {}))
         found = cache.get(word)
         if found is None:
             analyze = self.__dict__.get("_analyze") or self.__dict__.setdefault(
