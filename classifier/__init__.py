@@ -7,6 +7,7 @@ from .corpus import label_matrix, load_cases, load_corpus
 from .errors import CodebookError, CorpusError, InputError, ModelError, NarrativesError
 from .explain import Contribution, Explanation, explain
 from .model import NarrativeClassifier, build_pipeline
+from .next import rank_next, read_pool
 from .pretag import TaggedPassage, pretag_files, pretag_text
 from .score import score_file
 from .suggest import NarrativeModel, Suggestion
@@ -39,6 +40,8 @@ __all__ = [
     "load_model",
     "pretag_files",
     "pretag_text",
+    "rank_next",
+    "read_pool",
     "save_model",
     "score_archive",
     "score_file",
