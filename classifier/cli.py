@@ -26,13 +26,16 @@ from rich.table import Table
 
 from .artifact import DEFAULT_MODEL, load_model
 from .batch import Interrupted, ScoreOptions, score_archive
+from .codebook import load_codebook
 from .consistency import check_consistency
 from .corpus import DEFAULT_CORPUS
 from .dask_engine import score_with_dask
 from .errors import InputError, NarrativesError, Problem
 from .model import DEFAULT_SEED
-from .next import code_next
-from .pretag import TaggedPassage, pretag_files
+from .pretag import ExportContext, TaggedPassage, pretag_accounts, terms_text
+from .pretag_exports import Exports, export_accounts
+from .qdpx import write_qdc
+from .qdpx_import import import_qdpx, load_code_map, write_corpus
 from .render_agreement import reading, write_agreement_report
 from .report import evaluate_corpus, evaluate_model, write_report
 from .sources import count_records, discover
@@ -83,12 +86,14 @@ def _terms(suggestion: Suggestion, label: str) -> str:
 
 def print_suggestion(suggestion: Suggestion, thresholds: dict[str, float]) -> None:
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for column in ("narrative", "score", "threshold", "suggested", "terms that pushed it up"):
+    for column in ("narrative", "score", "threshold", "suggested", "terms that pushed it up",
+                   "and down"):
         table.add_column(column)
     for label, score in suggestion.scores.items():
         chosen = label in suggestion.labels
         table.add_row(label, f"{score:.2f}", f"{thresholds[label]:.2f}", "yes" if chosen else "",
-                      _terms(suggestion, label) if chosen else "")
+                      _terms(suggestion, label) if chosen else "",
+                      terms_text(suggestion.against.get(label, [])) if chosen else "")
     out.print(table)
     out.print(f"suggested: {', '.join(suggestion.labels) or 'none'}")
 
@@ -315,7 +320,10 @@ def _print_account(name: str, tagged: list[TaggedPassage]) -> None:
                   f"[bold]suggested:[/bold] {labels}")
         out.print(item.passage.text, markup=False)
         for lab in s.labels:
-            out.print(f"  [dim]{lab} because of: {_terms(s, lab)}[/dim]")
+            against = terms_text(s.against.get(lab, []))
+            out.print(f"  {lab} because of: {_terms(s, lab)}"
+                      + (f"; lowered by: {against}" if against else ""), style="dim",
+                      markup=False)
         out.print()
 
 
@@ -327,74 +335,85 @@ def pretag_cli(
     sentences: Annotated[int, typer.Option(min=1, help="Sentences per passage.")] = 3,
     stride: Annotated[int | None, typer.Option(min=1, help="Sentences the window moves.")]
     = None,
+    html: Annotated[Path | None, typer.Option(
+        help="Highlighted page: OUT.html for one page, or a folder for a page per account.")]
+    = None,
+    qdpx: Annotated[Path | None, typer.Option(
+        help="REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder.")] = None,
+    label_studio: Annotated[Path | None, typer.Option(
+        help="Label Studio tasks with pre-annotations (.json).")] = None,
+    doccano: Annotated[Path | None, typer.Option(help="doccano JSONL (.jsonl).")] = None,
 ) -> None:
     """Split accounts into passages and suggest narratives for each passage.
 
-    Example: narratives pretag data/samples/*.txt
+    With an export option the passages go to that file instead of the terminal.
+
+    Example: narratives pretag data/samples/*.txt --html pretag.html --qdpx pretag.qdpx
     """
+    exports = Exports(html=html, qdpx=qdpx, label_studio=label_studio, doccano=doccano)
+    exports.check()
     require_files(accounts)
     model = load_model(model_path)
-    tagged = pretag_files(accounts, model, sentences=sentences, stride=stride)
-    for name, passages in tagged.items():
-        _print_account(name, passages)
-    total = sum(len(p) for p in tagged.values())
-    flagged = sum(bool(t.suggestion.labels) for p in tagged.values() for t in p)
+    tagged = pretag_accounts(accounts, model, sentences=sentences, stride=stride)
+    for account in tagged if not exports else []:
+        _print_account(account.name, account.passages)
+    for line in export_accounts(tagged, ExportContext.from_model(model), exports):
+        out.print(line, markup=False)
+    total = sum(len(a.passages) for a in tagged)
+    flagged = sum(len(a.suggested) for a in tagged)
     out.print(f"{len(tagged)} accounts, {total} passages, {flagged} with a suggestion "
               f"(model {model.version})")
 
 
-def _next_summary(summary: dict[str, Any], k: int, out_path: Path) -> str:
-    skipped = summary["skipped_same_id"] + summary["skipped_same_text"]
-    training = (f"skipped {skipped} already in the training corpus {summary['training']} "
-                f"({summary['skipped_same_id']} same id, {summary['skipped_same_text']} same "
-                "text)") if summary["training"] else \
-        "no training corpus known, so none skipped (name it with --corpus)"
-    short = "" if summary["picked"] == k else (
-        f" (only {summary['picked']} of {k}: the rest are near-copies of a pick or in cases "
-        f"at the cap; see --per-case and --max-similarity)")
-    caseless = f"; {summary['picked_without_case']} have no case_id: fill it in too" \
-        if summary["picked_without_case"] else ""
-    return (f"ranked {summary['candidates']} of {summary['pool']} excerpts from "
-            f"{summary['cases']} cases with model {summary['model_version']}; {training}; "
-            f"near-copies of a pick passed over: {summary['near_copies']}; wrote "
-            f"{summary['picked']} from {summary['picked_cases']} cases (at most "
-            f"{summary['per_case']} per case) to {out_path}{short}{caseless}")
-
-
-@app.command("next")
+@app.command("codebook")
 @reports_errors
-def next_cli(
-    pool: Annotated[Path, typer.Argument(
-        help="Uncoded excerpts, JSONL or CSV: id, text, optionally case_id (or case).")],
-    k: Annotated[int, typer.Option("-k", "--count", min=1, help="How many to pick.")] = 50,
-    out_path: Annotated[Path, typer.Option("--out", help="CSV to fill in.")] = Path("next.csv"),
-    model_path: ModelOption = DEFAULT_MODEL,
-    corpus: Annotated[Path | None, typer.Option(
-        help="Training corpus whose excerpts are skipped; default: the shipped corpus "
-             "when the model was trained on it.")] = None,
-    per_case: Annotated[int | None, typer.Option(
-        min=1, help="Most picks from one case; default: twice the even share of k.")] = None,
-    max_similarity: Annotated[float, typer.Option(
-        min=0.01, max=1.0, help="Cosine at which an excerpt is a near-copy of a pick.")] = 0.8,
-    diversity: Annotated[float, typer.Option(
-        min=0.0, help="Weight of the similarity to earlier picks against uncertainty.")] = 0.5,
+def codebook_cli(
+    codebook: CodebookOption = None,
+    qdc: Annotated[Path | None, typer.Option(
+        help="Write the codebook as a REFI-QDA codebook file (.qdc).")] = None,
 ) -> None:
-    """Rank uncoded excerpts by what coding them would teach the model, as a CSV to fill in.
+    """Show the codebook's labels; with --qdc, write it for QDA software.
 
-    Example: narratives next pool.jsonl -k 50 --out next.csv
+    Example: narratives codebook --qdc narratives.qdc
     """
-    require_files([pool])
-    model = load_model(model_path)
-    frame = code_next(pool, model, out=out_path, corpus=corpus, k=k, per_case=per_case,
-                      max_similarity=max_similarity, diversity=diversity)
-    table = Table("rank", "id", "case", "closest to its threshold", box=None)
-    for row in frame.itertuples():
-        table.add_row(str(row.rank), str(row.id), str(row.case_id), str(row.reason))
+    book = load_codebook(codebook)
+    table = Table("label", "name", "colour", box=None, title=f"{book.name} {book.version}")
+    for label in book.labels:
+        table.add_row(label.id, label.name, label.colour)
     out.print(table)
-    out.print(_next_summary(frame.attrs["summary"], k, out_path), markup=False)
-    out.print("Fill in 'labels' (label ids separated by ';', empty for none) and delete the "
-              "rows left uncoded; the file then loads as a corpus: add it to yours, or "
-              f"narratives train --corpus {out_path}", markup=False)
+    if qdc is not None:
+        written = write_qdc(book, qdc)
+        out.print(f"{len(book.labels)} labels in, {written['codes']} codes out: {qdc}",
+                  markup=False)
+
+
+@app.command("import-qdpx")
+@reports_errors
+def import_qdpx_cli(
+    project: Annotated[Path, typer.Argument(help="A coded REFI-QDA project (.qdpx).")],
+    out_path: Annotated[Path, typer.Option("--out", help="Corpus to write (.jsonl).")],
+    codebook: CodebookOption = None,
+    users: Annotated[list[str] | None, typer.Option(
+        help="Whose codings to take (names or GUIDs, comma-separated or repeated); "
+             "default: everyone's but the model's.")] = None,
+    code_map: Annotated[Path | None, typer.Option(
+        "--map", help="YAML/JSON mapping of code names to label ids (null ignores a code).")]
+    = None,
+) -> None:
+    """Turn a coded QDA project into a corpus: one quotation per coded selection.
+
+    Example: narratives import-qdpx coded.qdpx --out corpus.jsonl --users "Coder A"
+    """
+    book = load_codebook(codebook)
+    names = [n.strip() for item in users or [] for n in item.split(",") if n.strip()]
+    mapping = load_code_map(code_map, book) if code_map is not None else None
+    records, summary = import_qdpx(project, book, users=names or None, mapping=mapping)
+    write_corpus(records, out_path)
+    labels = ", ".join(f"{k} {v}" for k, v in summary["labels"].items())
+    out.print(f"read {summary['sources']} sources, {summary['selections']} selections, "
+              f"{summary['codings']} codings ({summary['other_users']} by users left out, "
+              f"{summary['ignored_codes']} of ignored codes); wrote {summary['quotations']} "
+              f"quotations from {summary['cases']} cases to {out_path} ({labels})", markup=False)
 
 
 def main() -> None:

@@ -16,11 +16,14 @@ import yaml
 
 from .errors import CodebookError, Problem
 
-__all__ = ["DEFAULT_CODEBOOK", "Codebook", "Label", "load_codebook"]
+__all__ = ["DEFAULT_CODEBOOK", "PALETTE", "Codebook", "Label", "hex_colours",
+           "load_codebook"]
 
 DEFAULT_CODEBOOK = Path(__file__).resolve().parent.parent / "data" / "codebook.yaml"
 LABEL_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-PALETTE = ("#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+# Okabe and Ito's colour-blind-safe palette (black left out: it hides text it marks).
+PALETTE = ("#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999")
+HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 REQUIRED = ("id", "name", "definition")
 LISTS = ("apply_when", "do_not_apply_when", "indicative_terms", "examples")
 
@@ -68,6 +71,21 @@ class Codebook:
         """The members of ``labels`` that are not in this codebook."""
         known = set(self.ids)
         return [label for label in labels if label not in known]
+
+
+def hex_colours(codebook: Codebook) -> dict[str, str]:
+    """Each label's colour as ``#rrggbb``, for formats that take nothing else (HTML, QDPX).
+
+    A colour that is not written in hex (``red``, ``rgb(...)``) is replaced by the
+    label's colour of :data:`PALETTE`, so nothing but a hex colour reaches a file.
+    """
+    out = {}
+    for index, label in enumerate(codebook.labels):
+        colour = label.colour if HEX_COLOUR.match(label.colour) else PALETTE[index % len(PALETTE)]
+        if len(colour) == 4:
+            colour = "#" + "".join(c * 2 for c in colour[1:])
+        out[label.id] = colour.lower()
+    return out
 
 
 def _parse(path: Path) -> Any:

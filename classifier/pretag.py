@@ -6,11 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .codebook import Codebook, codebook_from_dict, hex_colours
 from .errors import InputError, Problem
+from .explain import Contribution
 from .suggest import NarrativeModel, Suggestion
 from .text import Passage, split_passages
 
-__all__ = ["TaggedPassage", "pretag_files", "pretag_text", "read_account"]
+__all__ = ["Account", "ExportContext", "TaggedPassage", "pretag_accounts", "pretag_files",
+           "pretag_text", "read_account", "reasons_text", "terms_text"]
 
 
 @dataclass(frozen=True)
@@ -21,8 +24,46 @@ class TaggedPassage:
     suggestion: Suggestion
 
 
+@dataclass(frozen=True)
+class Account:
+    """One pre-tagged account: its name, the exact text scored and its passages."""
+
+    name: str
+    text: str
+    passages: list[TaggedPassage]
+
+    @property
+    def suggested(self) -> list[TaggedPassage]:
+        """The passages with at least one suggested label."""
+        return [t for t in self.passages if t.suggestion.labels]
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """What an export needs besides the accounts: codebook, thresholds, model version."""
+
+    codebook: Codebook
+    thresholds: dict[str, float]
+    model_version: str
+
+    @classmethod
+    def from_model(cls, model: NarrativeModel) -> ExportContext:
+        """The codebook the model was trained with (from its card), and its thresholds."""
+        book = codebook_from_dict(model.card["codebook"], "the model card's codebook")
+        return cls(book, model.thresholds, model.version)
+
+    @property
+    def colours(self) -> dict[str, str]:
+        return hex_colours(self.codebook)
+
+
 def read_account(path: str | Path) -> str:
-    """Read a UTF-8 text file, refusing missing, undecodable or empty files."""
+    """Read a UTF-8 text file, refusing missing, undecodable or empty files.
+
+    Line endings become ``\\n`` (Windows ``\\r\\n`` and old Mac ``\\r`` alike), so
+    character offsets into the text do not depend on the system that wrote the file,
+    and a blank line between CRLF paragraphs is a paragraph break as anywhere else.
+    """
     path = Path(path)
     try:
         text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
@@ -36,7 +77,7 @@ def read_account(path: str | Path) -> str:
                                  "re-save it as UTF-8", line=line)) from None
     if not text.strip():
         raise InputError(Problem(str(path), "is empty"))
-    return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def pretag_text(text: str, model: NarrativeModel, *, sentences: int = 3,
@@ -55,3 +96,31 @@ def pretag_files(paths: Sequence[str | Path], model: NarrativeModel, *, sentence
     texts = {str(path): read_account(path) for path in paths}
     return {name: pretag_text(text, model, sentences=sentences, stride=stride)
             for name, text in texts.items()}
+
+
+def pretag_accounts(paths: Sequence[str | Path], model: NarrativeModel, *, sentences: int = 3,
+                    stride: int | None = None) -> list[Account]:
+    """Pre-tag each file and keep its text, for exports that need both (HTML, QDPX).
+
+    Every file is read and checked before any is scored; a file given twice is refused,
+    since an export would hold the same account twice.
+    """
+    texts: dict[str, str] = {}
+    for path in paths:
+        if str(path) in texts:
+            raise InputError(Problem(str(path), "is given twice; give each account once"))
+        texts[str(path)] = read_account(path)
+    return [Account(name, text, pretag_text(text, model, sentences=sentences, stride=stride))
+            for name, text in texts.items()]
+
+
+def terms_text(contributions: Sequence[Contribution]) -> str:
+    """``emir (+0.52), spoil (+0.31)``: terms with their signed contributions."""
+    return ", ".join(f"{c.term} ({c.weight:+.2f})" for c in contributions)
+
+
+def reasons_text(suggestion: Suggestion, label: str) -> str:
+    """One line of why ``label`` was suggested: the terms for it, then those against."""
+    up = terms_text(suggestion.reasons.get(label, [])) or "no single term"
+    down = terms_text(suggestion.against.get(label, []))
+    return f"raised by {up}" + (f"; lowered by {down}" if down else "")

@@ -167,3 +167,52 @@ def test_readme_shows_the_two_commands():
     readme = Path(ROOT / "README.md").read_text(encoding="utf-8")
     assert "make demo" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_suggest_shows_the_terms_for_and_against(tiny_model_path):
+    result = run("suggest", "The emir stole the spoils and we prayed.", "--model",
+                 tiny_model_path)
+    assert result.exit_code == 0, result.output
+    assert "and down" in result.output and "(-0." in result.output
+
+
+def test_pretag_exports_and_import_qdpx_reads_them_back(tmp_path, tiny_model_path):
+    account = tmp_path / "a.txt"
+    account.write_text("We prayed at dawn.\r\n\r\nThe emir stole the spoils 💰.", encoding="utf-8")
+    result = run("pretag", account, "--model", tiny_model_path, "--sentences", "1",
+                 "--html", tmp_path / "a.html", "--qdpx", tmp_path / "a.qdpx",
+                 "--label-studio", tmp_path / "a.json", "--doccano", tmp_path / "a.jsonl")
+    assert result.exit_code == 0, result.output
+    assert "qdpx: 1 accounts and 1 suggested passages in, 1 sources and 1 selections" \
+        in result.output and "passage 1" not in result.output
+    assert all((tmp_path / name).exists() for name in ("a.html", "a.json", "a.jsonl"))
+    result = run("import-qdpx", tmp_path / "a.qdpx", "--out", tmp_path / "c.jsonl")
+    assert result.exit_code == 2 and "choose users with --users" in result.stderr
+    version = json.loads(tiny_model_path.with_suffix(".json").read_text())["model_version"]
+    result = run("import-qdpx", tmp_path / "a.qdpx", "--out", tmp_path / "c.jsonl",
+                 "--users", f"narratives model {version}")
+    assert result.exit_code == 0, result.output
+    assert "wrote 1 quotations from 1 cases" in result.output
+    [record] = [json.loads(line) for line in (tmp_path / "c.jsonl").read_text().splitlines()]
+    assert record["text"] == "The emir stole the spoils 💰." and record["labels"] == ["corruption"]
+
+
+def test_codebook_writes_a_qdc(tmp_path):
+    result = run("codebook", "--qdc", tmp_path / "c.qdc")
+    assert result.exit_code == 0, result.output
+    assert "quality_of_life" in result.output and "4 labels in, 4 codes out" in result.output
+    bad = run("codebook", "--qdc", tmp_path / "c.xml")
+    assert bad.exit_code == 2 and "c.xml: a codebook exchange file ends in .qdc" in bad.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["pretag", "a.txt", "--qdpx", "a.zip"], "Error: a.zip: --qdpx writes a .qdpx file"),
+    (["import-qdpx", "absent.qdpx", "--out", "c.jsonl"], "Error: absent.qdpx: no such file"),
+    (["import-qdpx", "a.txt", "--out", "c.jsonl"], "Error: a.txt: is not a readable zip"),
+])
+def test_exchange_commands_refuse_bad_input_in_one_line(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("The emir stole the spoils.")
+    result = run(*args)
+    assert result.exit_code == 2 and result.stderr.startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "c.jsonl").exists()

@@ -26,3 +26,16 @@ def test_files_are_all_checked_before_scoring(tmp_path, tiny_model):
     with pytest.raises(InputError, match=r"broken.txt, line 2: is not valid UTF-8"):
         pretag_files([broken], tiny_model)
     assert list(pretag_files([good], tiny_model)) == [str(good)]
+
+
+def test_line_endings_become_newlines_so_crlf_paragraphs_split(tmp_path, tiny_model):
+    from classifier.pretag import pretag_accounts, reasons_text
+
+    (tmp_path / "dos.txt").write_bytes(b"We prayed at dawn.\r\n\r\nThe emir stole the spoils.\r"
+                                       b"The foreigners got double salary.\r\n")
+    [account] = pretag_accounts([tmp_path / "dos.txt"], tiny_model, sentences=3)
+    assert "\r" not in account.text
+    assert [t.passage.text for t in account.passages] == [
+        "We prayed at dawn.", "The emir stole the spoils.\nThe foreigners got double salary."]
+    [suggested] = account.suggested
+    assert reasons_text(suggested.suggestion, "corruption").startswith("raised by ")
