@@ -32,6 +32,7 @@ from .corpus import DEFAULT_CORPUS
 from .dask_engine import score_with_dask
 from .errors import InputError, NarrativesError, Problem
 from .model import DEFAULT_SEED
+from .next import code_next
 from .pretag import ExportContext, TaggedPassage, pretag_accounts, terms_text
 from .pretag_exports import Exports, export_accounts
 from .qdpx import write_qdc
@@ -414,6 +415,60 @@ def import_qdpx_cli(
               f"{summary['codings']} codings ({summary['other_users']} by users left out, "
               f"{summary['ignored_codes']} of ignored codes); wrote {summary['quotations']} "
               f"quotations from {summary['cases']} cases to {out_path} ({labels})", markup=False)
+
+
+def _next_summary(summary: dict[str, Any], k: int, out_path: Path) -> str:
+    skipped = summary["skipped_same_id"] + summary["skipped_same_text"]
+    training = (f"skipped {skipped} already in the training corpus {summary['training']} "
+                f"({summary['skipped_same_id']} same id, {summary['skipped_same_text']} same "
+                "text)") if summary["training"] else \
+        "no training corpus known, so none skipped (name it with --corpus)"
+    short = "" if summary["picked"] == k else (
+        f" (only {summary['picked']} of {k}: the rest are near-copies of a pick or in cases "
+        f"at the cap; see --per-case and --max-similarity)")
+    caseless = f"; {summary['picked_without_case']} have no case_id: fill it in too" \
+        if summary["picked_without_case"] else ""
+    return (f"ranked {summary['candidates']} of {summary['pool']} excerpts from "
+            f"{summary['cases']} cases with model {summary['model_version']}; {training}; "
+            f"near-copies of a pick passed over: {summary['near_copies']}; wrote "
+            f"{summary['picked']} from {summary['picked_cases']} cases (at most "
+            f"{summary['per_case']} per case) to {out_path}{short}{caseless}")
+
+
+@app.command("next")
+@reports_errors
+def next_cli(
+    pool: Annotated[Path, typer.Argument(
+        help="Uncoded excerpts, JSONL or CSV: id, text, optionally case_id (or case).")],
+    k: Annotated[int, typer.Option("-k", "--count", min=1, help="How many to pick.")] = 50,
+    out_path: Annotated[Path, typer.Option("--out", help="CSV to fill in.")] = Path("next.csv"),
+    model_path: ModelOption = DEFAULT_MODEL,
+    corpus: Annotated[Path | None, typer.Option(
+        help="Training corpus whose excerpts are skipped; default: the shipped corpus "
+             "when the model was trained on it.")] = None,
+    per_case: Annotated[int | None, typer.Option(
+        min=1, help="Most picks from one case; default: twice the even share of k.")] = None,
+    max_similarity: Annotated[float, typer.Option(
+        min=0.01, max=1.0, help="Cosine at which an excerpt is a near-copy of a pick.")] = 0.8,
+    diversity: Annotated[float, typer.Option(
+        min=0.0, help="Weight of the similarity to earlier picks against uncertainty.")] = 0.5,
+) -> None:
+    """Rank uncoded excerpts by what coding them would teach the model, as a CSV to fill in.
+
+    Example: narratives next pool.jsonl -k 50 --out next.csv
+    """
+    require_files([pool])
+    model = load_model(model_path)
+    frame = code_next(pool, model, out=out_path, corpus=corpus, k=k, per_case=per_case,
+                      max_similarity=max_similarity, diversity=diversity)
+    table = Table("rank", "id", "case", "closest to its threshold", box=None)
+    for row in frame.itertuples():
+        table.add_row(str(row.rank), str(row.id), str(row.case_id), str(row.reason))
+    out.print(table)
+    out.print(_next_summary(frame.attrs["summary"], k, out_path), markup=False)
+    out.print("Fill in 'labels' (label ids separated by ';', empty for none) and delete the "
+              "rows left uncoded; the file then loads as a corpus: add it to yours, or "
+              f"narratives train --corpus {out_path}", markup=False)
 
 
 def main() -> None:
