@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from .corpus import file_sha256
 from .errors import InputError, NarrativesError, Problem
 from .files import atomic_path
 from .outputs import OUTPUT_SUFFIXES, count_labels, join_parts
-from .sources import Excerpt, Rejected, discover, read_sources
+from .sources import Excerpt, Rejected, Unparsed, discover, parse, read_sources
 from .suggest import NarrativeModel
 from .text import split_passages
 
@@ -108,6 +109,27 @@ def score_items(model: NarrativeModel, items: Sequence[tuple[Any, str, str]],
     return rows
 
 
+Item = tuple[Any, str, str] | Unparsed | Rejected
+
+
+def _parsed(items: Sequence[Item], options: ScoreOptions
+            ) -> tuple[list[tuple[Any, str, str]], list[Rejected]]:
+    ready: list[tuple[Any, str, str]] = []
+    rejected: list[Rejected] = []
+    for item in items:
+        if isinstance(item, Unparsed):
+            found = parse(item, id_field=options.id_field, text_field=options.text_field)
+            if isinstance(found, Excerpt):
+                ready.append((found.id, found.text, found.kind))
+            elif found is not None:
+                rejected.append(found)
+        elif isinstance(item, Rejected):
+            rejected.append(item)
+        else:
+            ready.append(item)
+    return ready, rejected
+
+
 def _write_part(path: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
     with atomic_path(path) as tmp:
         tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
@@ -115,33 +137,42 @@ def _write_part(path: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"rows": len(rows), "suggested": count_labels(rows)}
 
 
-def _score_in_worker(items: list[tuple[Any, str, str]], options: ScoreOptions,
-                     path: Path) -> dict[str, Any]:
-    # The worker writes its own part, so only a few counts travel back to the parent.
-    return _write_part(path, score_items(_WORKER["model"], items, options))
+def score_chunk(model: NarrativeModel, items: Sequence[Item], options: ScoreOptions,
+                write: Callable[[list[dict[str, Any]]], dict[str, Any]]) -> dict[str, Any]:
+    """Parse and score a chunk, write its rows with ``write``; return counts and rejects.
+
+    Records that cannot be scored are returned, in input order, under ``"rejected"``;
+    the caller decides whether they stop the run (:func:`first_problem`).
+    """
+    ready, rejected = _parsed(items, options)
+    return {**write(score_items(model, ready, options)), "rejected": rejected}
+
+
+def _score_in_worker(items: list[Item], options: ScoreOptions, path: Path) -> dict[str, Any]:
+    # The worker parses and writes its own part, so only a few counts travel back.
+    return score_chunk(_WORKER["model"], items, options, partial(_write_part, path))
 
 
 @dataclass
 class _Chunk:
     index: int
-    items: list[tuple[Any, str, str]]
-    rejected: list[Rejected]
+    items: list[Item]
     records: int
 
 
-def _chunks(stream: Iterator[Excerpt | Rejected], size: int, skip_bad: bool) -> Iterator[_Chunk]:
+def _chunks(stream: Iterator[Excerpt | Rejected | Unparsed], size: int) -> Iterator[_Chunk]:
     index = 0
     while batch := list(islice(stream, size)):
-        items, rejected = [], []
-        for entry in batch:
-            if isinstance(entry, Rejected):
-                if not skip_bad:
-                    raise InputError(entry.problem())
-                rejected.append(entry)
-            else:
-                items.append((entry.id, entry.text, entry.kind))
-        yield _Chunk(index, items, rejected, len(batch))
+        items: list[Item] = [(e.id, e.text, e.kind) if isinstance(e, Excerpt) else e
+                             for e in batch]
+        yield _Chunk(index, items, len(batch))
         index += 1
+
+
+def first_problem(rejected: Sequence[Rejected], skip_bad: bool) -> None:
+    """Stop the run at the first bad record, unless bad records are to be set aside."""
+    if rejected and not skip_bad:
+        raise InputError(rejected[0].problem())
 
 
 class _Parts:
@@ -170,9 +201,10 @@ class _Parts:
 
     def save(self, chunk: _Chunk, written: dict[str, Any]) -> dict[str, Any]:
         """Record a chunk whose part is written: its rejects, then the manifest."""
-        _write_part(self.path(chunk.index, "rejects"), [asdict(r) for r in chunk.rejected])
+        rejected = written["rejected"]
+        _write_part(self.path(chunk.index, "rejects"), [asdict(r) for r in rejected])
         entry = {"records": chunk.records, "rows": written["rows"],
-                 "rejected": len(chunk.rejected), "suggested": written["suggested"]}
+                 "rejected": len(rejected), "suggested": written["suggested"]}
         self.done[chunk.index] = entry
         state = {"version": MANIFEST_VERSION, "fingerprint": self.fingerprint,
                  "done": {str(k): v for k, v in sorted(self.done.items())}}
@@ -196,8 +228,8 @@ def _results(chunks: Iterable[_Chunk], model: NarrativeModel, model_path: Path |
     """Score chunks into their parts, in input order, at most ``2 × jobs`` in flight."""
     if jobs <= 1 or model_path is None:
         for chunk in chunks:
-            rows = score_items(model, chunk.items, options)
-            yield chunk, _write_part(parts.path(chunk.index, "part"), rows)
+            write = partial(_write_part, parts.path(chunk.index, "part"))
+            yield chunk, score_chunk(model, chunk.items, options, write)
         return
     window: deque[tuple[_Chunk, Future[dict[str, Any]]]] = deque()
     with ProcessPoolExecutor(jobs, initializer=_init_worker,
@@ -262,13 +294,14 @@ def score_archive(inputs: Sequence[str | Path], output: str | Path, *,
     if not os.access(output.parent, os.W_OK):
         raise InputError(Problem(str(output.parent), "the output folder is not writable"))
     parts = _Parts(output, _fingerprint(files, model_path, options), resume)
-    stream = read_sources(files, id_field=options.id_field, text_field=options.text_field)
+    stream = read_sources(files, id_field=options.id_field, text_field=options.text_field,
+                          defer=True)
     previous = signal.signal(signal.SIGTERM, _terminate)
     read = sum(entry["records"] for entry in parts.done.values())
     try:
-        pending = (c for c in _chunks(stream, options.chunk_size, skip_bad)
-                   if c.index not in parts.done)
+        pending = (c for c in _chunks(stream, options.chunk_size) if c.index not in parts.done)
         for chunk, written in _results(pending, model, model_path, options, jobs, parts):
+            first_problem(written["rejected"], skip_bad)
             parts.save(chunk, written)
             read += chunk.records
             progress(read)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .artifact import DEFAULT_MODEL, load_model
-from .batch import ScoreOptions, _chunks, score_items
+from .batch import Item, ScoreOptions, _chunks, first_problem, score_chunk
 from .errors import InputError, Problem
 from .files import atomic_path
 from .outputs import count_labels, write_parquet
@@ -28,12 +28,14 @@ from .suggest import NarrativeModel
 __all__ = ["score_with_dask"]
 
 
-def _score_part(model: NarrativeModel, items: list[tuple[Any, str, str]], options: ScoreOptions,
+def _score_part(model: NarrativeModel, items: list[Item], options: ScoreOptions,
                 path: str) -> dict[str, Any]:
-    rows = score_items(model, items, options)
-    write_parquet(iter([rows]), Path(path), model.labels, passages=options.unit != "record",
-                  explain=options.explain)
-    return {"rows": len(rows), "suggested": count_labels(rows)}
+    def write(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        write_parquet(iter([rows]), Path(path), model.labels, passages=options.unit != "record",
+                      explain=options.explain)
+        return {"rows": len(rows), "suggested": count_labels(rows)}
+
+    return score_chunk(model, items, options, write)
 
 
 def _close(client: Any) -> None:
@@ -84,18 +86,20 @@ def score_with_dask(inputs: Sequence[str | Path], output: str | Path, *,
         shipped = client.scatter(model, broadcast=True)
         window: deque[Any] = deque()
         width = 2 * max(len(client.scheduler_info().get("workers", {})), 1)
-        stream = read_sources(files, id_field=options.id_field, text_field=options.text_field)
+        stream = read_sources(files, id_field=options.id_field, text_field=options.text_field,
+                              defer=True)
 
         def collect(future: Any, records: int) -> None:
             result = future.result()
+            first_problem(result["rejected"], skip_bad)
+            rejected.extend(asdict(r) for r in result["rejected"])
             summary["records"] += records
             summary["rows"] += result["rows"]
             for label, count in result["suggested"].items():
                 summary["suggested"][label] += count
             progress(summary["records"])
 
-        for chunk in _chunks(stream, options.chunk_size, skip_bad):
-            rejected += [asdict(r) for r in chunk.rejected]
+        for chunk in _chunks(stream, options.chunk_size):
             part = staging / f"part-{chunk.index:06d}.parquet"
             window.append((client.submit(_score_part, shipped, chunk.items, options, str(part),
                                          pure=False, retries=3), chunk.records))

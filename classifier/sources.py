@@ -20,7 +20,8 @@ from typing import IO, Any
 
 from .errors import InputError, Problem
 
-__all__ = ["Excerpt", "Rejected", "count_records", "discover", "kind_of", "read_sources"]
+__all__ = ["Excerpt", "Rejected", "Unparsed", "count_records", "discover", "kind_of", "parse",
+           "read_sources"]
 
 TEXT_SUFFIXES = {".txt", ".md"}
 TABLE_SUFFIXES = {".jsonl", ".csv", ".parquet"}
@@ -49,6 +50,19 @@ class Rejected:
 
     def problem(self) -> Problem:
         return Problem(self.file, self.reason, self.line, self.field)
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """A JSONL line read but not yet parsed; :func:`parse` turns it into a record.
+
+    Reading lines is cheap and parsing them is not, so the process that reads an archive
+    can leave the parsing to the worker processes that score it.
+    """
+
+    file: str
+    line: int
+    raw: bytes
 
 
 def kind_of(path: Path) -> tuple[str, bool]:
@@ -121,25 +135,35 @@ def _check(record: Any, file: str, line: int, id_field: str,
     return Excerpt(record_id, text, file, line, "record")
 
 
-def _jsonl(path: Path, gzipped: bool, id_field: str,
-           text_field: str) -> Iterator[Excerpt | Rejected]:
+def parse(entry: Unparsed, *, id_field: str = "id",
+          text_field: str = "text") -> Excerpt | Rejected | None:
+    """The record on a JSONL line, a :class:`Rejected` saying why not, or None if it is blank."""
+    try:
+        line = entry.raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Rejected(entry.file, entry.line, None, f"not valid UTF-8 (byte {exc.start})")
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Rejected(entry.file, entry.line, None, f"not valid JSON ({exc.msg})")
+    return _check(record, entry.file, entry.line, id_field, text_field)
+
+
+def _jsonl(path: Path, gzipped: bool, id_field: str, text_field: str,
+           defer: bool) -> Iterator[Excerpt | Rejected | Unparsed]:
     with _open(path, gzipped) as handle:
         for number, raw in enumerate(handle, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield Rejected(str(path), number, None, f"not valid UTF-8 (byte {exc.start})")
-                continue
             if number == 1:
-                line = line.removeprefix("\ufeff")
-            if not line.strip():
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            if not raw.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Rejected(str(path), number, None, f"not valid JSON ({exc.msg})")
-                continue
-            yield _check(record, str(path), number, id_field, text_field)
+            entry = Unparsed(str(path), number, raw)
+            if defer:
+                yield entry
+            elif (found := parse(entry, id_field=id_field, text_field=text_field)) is not None:
+                yield found
 
 
 def _csv(path: Path, gzipped: bool, id_field: str,
@@ -182,15 +206,19 @@ def _parquet(path: Path, gzipped: bool, id_field: str,
 
 
 def read_sources(files: Sequence[tuple[Path, Path]], *, id_field: str = "id",
-                 text_field: str = "text") -> Iterator[Excerpt | Rejected]:
-    """Stream excerpts (and rejected records) from every file, in order."""
+                 text_field: str = "text",
+                 defer: bool = False) -> Iterator[Excerpt | Rejected | Unparsed]:
+    """Stream excerpts (and rejected records) from every file, in order.
+
+    With ``defer``, JSONL lines come as :class:`Unparsed`, for :func:`parse` to finish.
+    """
     for path, root in files:
         kind, gzipped = kind_of(path)
         try:
             if kind == "text":
                 yield from _text_file(path, root, gzipped)
             elif kind == "jsonl":
-                yield from _jsonl(path, gzipped, id_field, text_field)
+                yield from _jsonl(path, gzipped, id_field, text_field, defer)
             elif kind == "csv":
                 yield from _csv(path, gzipped, id_field, text_field)
             else:

@@ -118,16 +118,19 @@ class NarrativeModel:
         cut = np.array([self.thresholds[label] for label in self.labels])
         chosen = proba >= cut
         explanations = explain(self.pipeline, texts, self.labels) if top > 0 else None
+        names = self.labels
         out = []
-        for i, text in enumerate(texts):
-            labels = [lab for j, lab in enumerate(self.labels) if chosen[i, j]]
+        # Plain lists: indexing a NumPy array once per cell costs more than the scoring.
+        for i, (text, row, picked) in enumerate(zip(texts, proba.tolist(), chosen.tolist(),
+                                                    strict=True)):
+            labels = [lab for lab, yes in zip(names, picked, strict=True) if yes]
             reasons: dict[str, list[Contribution]] = {}
             against: dict[str, list[Contribution]] = {}
             if explanations is not None:
-                for j, label in enumerate(self.labels):
-                    if chosen[i, j]:
+                for j, label in enumerate(names):
+                    if picked[j]:
                         reasons[label] = explanations[i][j].up(top)
                         against[label] = explanations[i][j].down(top)
-            scores = {lab: float(proba[i, j]) for j, lab in enumerate(self.labels)}
-            out.append(Suggestion(text, scores, labels, reasons, against))
+            out.append(Suggestion(text, dict(zip(names, row, strict=True)), labels, reasons,
+                                  against))
         return out

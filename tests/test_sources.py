@@ -8,7 +8,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from classifier.errors import InputError
-from classifier.sources import Excerpt, Rejected, count_records, discover, kind_of, read_sources
+from classifier.sources import (
+    Excerpt,
+    Rejected,
+    Unparsed,
+    count_records,
+    discover,
+    kind_of,
+    parse,
+    read_sources,
+)
 
 ROWS = [{"id": "r1", "text": "The emir took the car."}, {"id": 2, "text": "We prayed."}]
 
@@ -113,3 +122,16 @@ def test_kinds():
     assert kind_of(Path("a.JSONL.GZ")) == ("jsonl", True)
     assert kind_of(Path("a.md")) == ("text", False)
     assert kind_of(Path("a.gz")) == ("", True)
+
+
+def test_deferred_jsonl_lines_parse_to_the_same_records(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"id": 1, "text": "A."}\n\n{"id": 2}\n\xff\n'
+                     b'{"id": 3, "text": "B."}\n')
+    files = discover([path])
+    direct = list(read_sources(files))
+    deferred = list(read_sources(files, defer=True))
+    assert all(isinstance(e, Unparsed) for e in deferred)
+    assert [parse(e) for e in deferred] == direct
+    assert [type(e) for e in direct] == [Excerpt, Rejected, Rejected, Excerpt]
+    assert [e.line for e in direct] == [1, 3, 4, 5]
