@@ -22,10 +22,16 @@ from .corpus import (
     load_cases,
     load_corpus,
 )
-from .evaluate import cross_validate, held_out_metrics
+from .errors import CorpusError, Problem
+from .evaluate import Fold, case_folds, cross_validate, held_out_metrics
 from .model import DEFAULT_SEED, build_pipeline
 
-__all__ = ["library_versions", "train"]
+__all__ = ["MIN_PER_LABEL", "check_label_support", "library_versions", "train"]
+
+# Fewer quotations than this on either side of a label leave its folds with one or two
+# examples each: the threshold and the metrics would be noise, and a training fold
+# could hold none at all, which cannot be fitted.
+MIN_PER_LABEL = 10
 
 LIBRARIES = ("narratives", "scikit-learn", "spacy", "spacy-lookups-data", "numpy", "scipy",
              "joblib", "pandas")
@@ -50,6 +56,51 @@ def _simple_params(pipeline: Pipeline) -> dict[str, Any]:
         elif isinstance(value, tuple) and all(isinstance(v, int | float) for v in value):
             params[key] = list(value)
     return params
+
+
+def check_label_support(Y: np.ndarray, groups: np.ndarray, labels: list[str], file: str, *,
+                        folds: int = 5, minimum: int = MIN_PER_LABEL) -> None:
+    """Refuse a corpus in which a label is too rare (or too common) to be learned.
+
+    Each label needs ``minimum`` quotations with it, from at least ``folds`` cases so
+    that every case-grouped fold can hold one, and ``minimum`` quotations without it.
+    Raises :class:`~classifier.errors.CorpusError` naming every such label.
+    """
+    problems = []
+    for j, label in enumerate(labels):
+        has = Y[:, j] == 1
+        with_it, cases, without = int(has.sum()), len(set(groups[has])), int((~has).sum())
+        if with_it < minimum or cases < folds:
+            problems.append(Problem(file, f"label '{label}' is on {with_it} quotations from "
+                                    f"{cases} cases; training needs at least {minimum} "
+                                    f"quotations with each label, from at least {folds} "
+                                    "cases: code more, or leave the label out of the "
+                                    "codebook", field="labels"))
+        elif without < minimum:
+            problems.append(Problem(file, f"label '{label}' is on all but {without} "
+                                    f"quotations; training needs at least {minimum} "
+                                    "without it", field="labels"))
+    if problems:
+        raise CorpusError(problems)
+
+
+def _case_folds(Y: np.ndarray, groups: np.ndarray, file: str, *, folds: int, seed: int,
+                inner: int) -> list[Fold]:
+    """The case-grouped folds, each of whose training sides holds ``inner`` cases or more.
+
+    The model chooses its thresholds on ``inner`` folds of its own training cases, so a
+    corpus of too few cases is refused here, naming the count, instead of failing mid-way.
+    """
+    cases = len(set(groups))
+    split = case_folds(Y, groups, n_splits=folds, seed=seed) if cases >= folds else []
+    smallest = min((len(set(groups[train])) for train, _ in split), default=0)
+    if smallest < inner:
+        short = f"a fold trains on {smallest}" if split else "fewer than the folds"
+        raise CorpusError(Problem(file, f"holds {cases} cases ({short}); training needs at "
+                                  f"least {inner} cases on the training side of every fold "
+                                  f"of the {folds}-fold case-grouped cross-validation: code "
+                                  "quotations from more cases", field="case_id"))
+    return split
 
 
 def _counts(Y: np.ndarray, labels: list[str]) -> dict[str, int]:
@@ -80,9 +131,12 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
     groups = frame["case_id"].to_numpy()
     texts = list(frame["text"])
     pipeline = build_pipeline(char_ngrams=char_ngrams, seed=seed)
+    split = _case_folds(Y, groups, str(corpus), folds=cv_folds, seed=seed,
+                        inner=pipeline.named_steps["classifier"].n_splits)
+    check_label_support(Y, groups, book.ids, str(corpus), folds=cv_folds)
 
     progress(f"cross-validating on {len(texts)} quotations from {len(set(groups))} cases")
-    cv = cross_validate(pipeline, texts, Y, groups, book.ids, n_splits=cv_folds, seed=seed)
+    cv = cross_validate(pipeline, texts, Y, groups, book.ids, folds=[split], seed=seed)
     progress("fitting the final model on every quotation")
     pipeline.fit(texts, Y, classifier__groups=groups)
     metrics: dict[str, Any] = {"cross_validated": {**cv.runs[0], "folds": cv_folds,
