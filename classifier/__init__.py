@@ -1,6 +1,6 @@
 """narratives: suggest which narratives an excerpt of defector testimony expresses."""
 
-from .artifact import load_model, save_model
+from .artifact import export_model, load_model, save_model
 from .batch import ScoreOptions, score_archive
 from .codebook import Codebook, Label, load_codebook
 from .corpus import label_matrix, load_cases, load_corpus
@@ -33,6 +33,7 @@ __all__ = [
     "TaggedPassage",
     "build_pipeline",
     "explain",
+    "export_model",
     "label_matrix",
     "load_cases",
     "load_codebook",

@@ -24,13 +24,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .artifact import DEFAULT_MODEL, load_model
+from .artifact import DEFAULT_MODEL, export_model, load_model
 from .batch import Interrupted, ScoreOptions, score_archive
 from .codebook import load_codebook
 from .consistency import check_consistency
 from .corpus import DEFAULT_CORPUS
 from .dask_engine import score_with_dask
 from .errors import InputError, NarrativesError, Problem
+from .exchange import trust_pickle_file
 from .model import DEFAULT_SEED
 from .next import code_next
 from .pretag import ExportContext, TaggedPassage, pretag_accounts, terms_text
@@ -49,7 +50,11 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
-ModelOption = Annotated[Path, typer.Option("--model", help="Model file (.joblib) with its card.")]
+ModelOption = Annotated[Path, typer.Option(
+    "--model", help="Model file (.joblib or .skops) with its card.")]
+TrustOption = Annotated[bool, typer.Option(
+    "--trust-pickle", help="Load a .joblib model from outside the project's models/ folder. "
+    "A joblib file runs code when it is loaded: only for a file from someone you trust.")]
 CodebookOption = Annotated[Path | None, typer.Option(
     "--codebook", help="Codebook (YAML, TOML or JSON); default: data/codebook.yaml.")]
 
@@ -79,6 +84,12 @@ def require_files(paths: list[Path]) -> None:
     for path in paths:
         if not path.exists():
             raise InputError(Problem(str(path), "no such file; check the path"))
+
+
+def vouch(model_path: Path | None, trust_pickle: bool) -> None:
+    """--trust-pickle: trust this joblib file here and in the worker processes."""
+    if trust_pickle and model_path is not None:
+        trust_pickle_file(model_path)
 
 
 def _terms(suggestion: Suggestion, label: str) -> str:
@@ -134,6 +145,31 @@ def train_cli(
     out.print(f"saved {out_path} and its card {out_path.with_suffix('.json')}")
 
 
+model_app = typer.Typer(no_args_is_help=True, help="Model files: export one to share safely.")
+app.add_typer(model_app, name="model")
+
+
+@model_app.command("export")
+@reports_errors
+def model_export_cli(
+    format_: Annotated[str, typer.Option(
+        "--format", help="skops: loading it builds only trusted types and runs no code.")]
+    = "skops",
+    model_path: ModelOption = DEFAULT_MODEL,
+    out_path: Annotated[Path | None, typer.Option(
+        "--out", help="Where to write it; default: the model's path with .skops.")] = None,
+    trust_pickle: TrustOption = False,
+) -> None:
+    """Write a model as a .skops file, safe to send and receive, with its card beside it.
+
+    Example: narratives model export --format skops --out shared/narratives.skops
+    """
+    card = export_model(model_path, out_path, format=format_, trust_pickle=trust_pickle)
+    out.print(f"exported {model_path} to {card['file']} (SHA-256 {card['skops_sha256'][:12]}…) "
+              f"and its card {Path(card['file']).with_suffix('.json')}; send both",
+              markup=False)
+
+
 @app.command("suggest")
 @reports_errors
 def suggest_cli(
@@ -142,6 +178,7 @@ def suggest_cli(
     model_path: ModelOption = DEFAULT_MODEL,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     top: Annotated[int, typer.Option(help="Terms shown per suggested label.")] = 5,
+    trust_pickle: TrustOption = False,
 ) -> None:
     """Score one excerpt: each narrative's score, the suggested labels and why.
 
@@ -152,7 +189,7 @@ def suggest_cli(
     if not text.strip():
         err.print("Error: the excerpt is empty; pass it as an argument or on stdin")
         raise typer.Exit(2)
-    model = load_model(model_path)
+    model = load_model(model_path, trust_pickle=trust_pickle)
     suggestion = model.suggest([text], top=top)[0]
     if as_json:
         out.print(json.dumps({"text": text, **suggestion.to_dict(),
@@ -193,6 +230,7 @@ def score_cli(
     chunk_size: Annotated[int, typer.Option(
         min=1, help="Records per chunk: the unit of work and of checkpointing.")] = 2000,
     quiet: Annotated[bool, typer.Option(help="No progress display.")] = False,
+    trust_pickle: TrustOption = False,
 ) -> None:
     """Score archives: one row per record (or passage), id, labels and scores.
 
@@ -206,6 +244,7 @@ def score_cli(
                            text_field=text_field, min_score=min_score, labels_only=labels_only,
                            explain=explain, chunk_size=chunk_size)
     jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+    vouch(model_path, trust_pickle)
     shown = not quiet and err.is_terminal
     total = count_records(discover(inputs)) if shown else None
     with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(),
@@ -251,6 +290,7 @@ def evaluate_cli(
         "--model", help="Evaluate this saved model on --test instead.")] = None,
     test: Annotated[Path | None, typer.Option(
         help="External labelled file (id, text, labels) to evaluate --model on.")] = None,
+    trust_pickle: TrustOption = False,
 ) -> None:
     """Evaluate: case-grouped cross-validation, baselines, ablations, plots and a report.
 
@@ -258,6 +298,7 @@ def evaluate_cli(
     Example: narratives evaluate --model models/narratives.joblib --test other.jsonl
     """
     say = lambda message: err.print(f"[dim]{message}[/dim]")  # noqa: E731
+    vouch(model_path, trust_pickle)
     if test is not None:
         results = evaluate_model(model_path, test, progress=say)
     elif model_path is not None:
@@ -333,6 +374,7 @@ def _print_account(name: str, tagged: list[TaggedPassage]) -> None:
 def pretag_cli(
     accounts: Annotated[list[Path], typer.Argument(help="Account files (UTF-8 text).")],
     model_path: ModelOption = DEFAULT_MODEL,
+    trust_pickle: TrustOption = False,
     sentences: Annotated[int, typer.Option(min=1, help="Sentences per passage.")] = 3,
     stride: Annotated[int | None, typer.Option(min=1, help="Sentences the window moves.")]
     = None,
@@ -354,7 +396,7 @@ def pretag_cli(
     exports = Exports(html=html, qdpx=qdpx, label_studio=label_studio, doccano=doccano)
     exports.check()
     require_files(accounts)
-    model = load_model(model_path)
+    model = load_model(model_path, trust_pickle=trust_pickle)
     tagged = pretag_accounts(accounts, model, sentences=sentences, stride=stride)
     for account in tagged if not exports else []:
         _print_account(account.name, account.passages)
@@ -452,13 +494,14 @@ def next_cli(
         min=0.01, max=1.0, help="Cosine at which an excerpt is a near-copy of a pick.")] = 0.8,
     diversity: Annotated[float, typer.Option(
         min=0.0, help="Weight of the similarity to earlier picks against uncertainty.")] = 0.5,
+    trust_pickle: TrustOption = False,
 ) -> None:
     """Rank uncoded excerpts by what coding them would teach the model, as a CSV to fill in.
 
     Example: narratives next pool.jsonl -k 50 --out next.csv
     """
     require_files([pool])
-    model = load_model(model_path)
+    model = load_model(model_path, trust_pickle=trust_pickle)
     frame = code_next(pool, model, out=out_path, corpus=corpus, k=k, per_case=per_case,
                       max_similarity=max_similarity, diversity=diversity)
     table = Table("rank", "id", "case", "closest to its threshold", box=None)
