@@ -26,8 +26,8 @@ from typing import Any
 
 from .artifact import load_model
 from .corpus import file_sha256
-from .errors import InputError, NarrativesError, Problem
-from .files import atomic_path
+from .errors import InputError, NarrativesError, OutputError, Problem
+from .files import atomic_path, output_lock
 from .outputs import OUTPUT_SUFFIXES, count_labels, join_parts
 from .sources import Excerpt, Rejected, Unparsed, discover, parse, read_sources
 from .suggest import NarrativeModel
@@ -265,6 +265,44 @@ def _terminate(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _score_all(parts: _Parts, stream: Iterator[Excerpt | Rejected | Unparsed],
+               model: NarrativeModel, options: ScoreOptions, jobs: int, skip_bad: bool,
+               progress: Callable[[int], None]) -> None:
+    read = sum(entry["records"] for entry in parts.done.values())
+    pending = (c for c in _chunks(stream, options.chunk_size) if c.index not in parts.done)
+    for chunk, written in _results(pending, model, model.path, options, jobs, parts):
+        first_problem(written["rejected"], skip_bad)
+        parts.save(chunk, written)
+        read += chunk.records
+        progress(read)
+
+
+def _finish(parts: _Parts, output: Path, labels: list[str], options: ScoreOptions,
+            skip_bad: bool) -> Path | None:
+    """Join the parts into the output (rejects first: the output appearing means done)."""
+    indices = sorted(parts.done)
+    rejects = output.with_name(output.name + ".rejects.jsonl") if skip_bad else None
+    if rejects is not None:
+        join_parts([parts.path(k, "rejects") for k in indices], rejects, labels,
+                   passages=False, raw=True)
+    join_parts([parts.path(k, "part") for k in indices], output, labels,
+               passages=options.unit != "record")
+    shutil.rmtree(parts.folder)
+    return rejects
+
+
+def _check_output(output: Path, files: Sequence[tuple[Path, Path]]) -> None:
+    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise InputError(Problem(str(output), f"output must end in one of "
+                                 f"{', '.join(OUTPUT_SUFFIXES)}"))
+    if any(output.resolve() == p.resolve() for p, _ in files):
+        raise InputError(Problem(str(output), "output would overwrite an input"))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if not os.access(output.parent, os.W_OK):
+        raise InputError(Problem(str(output.parent), "the output folder is not writable; "
+                                 "choose another --out"))
+
+
 def score_archive(inputs: Sequence[str | Path], output: str | Path, *,
                   model: NarrativeModel | None = None, model_path: str | Path | None = None,
                   options: ScoreOptions | None = None,
@@ -275,55 +313,39 @@ def score_archive(inputs: Sequence[str | Path], output: str | Path, *,
     Returns a summary: records read, rows written, records rejected, labels suggested.
     A malformed record stops the run with :class:`InputError` unless ``skip_bad``, which
     writes it with its reason to ``OUTPUT.rejects.jsonl`` instead. ``progress`` is called
-    with the number of records read so far.
+    with the number of records read so far. Another run writing the same output is
+    refused; a full disk raises :class:`OutputError` and keeps the finished chunks.
     """
     from .artifact import DEFAULT_MODEL
 
     options = options or ScoreOptions()
     output = Path(output)
-    if output.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise InputError(Problem(str(output), f"output must end in one of "
-                                 f"{', '.join(OUTPUT_SUFFIXES)}"))
     files = discover(inputs)
-    if any(output.resolve() == p.resolve() for p, _ in files):
-        raise InputError(Problem(str(output), "output would overwrite an input"))
+    _check_output(output, files)
     if model is None:
         model = load_model(model_path if model_path is not None else DEFAULT_MODEL)
-    model_path = model.path
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if not os.access(output.parent, os.W_OK):
-        raise InputError(Problem(str(output.parent), "the output folder is not writable"))
-    parts = _Parts(output, _fingerprint(files, model_path, options), resume)
-    stream = read_sources(files, id_field=options.id_field, text_field=options.text_field,
-                          defer=True)
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    read = sum(entry["records"] for entry in parts.done.values())
-    try:
-        pending = (c for c in _chunks(stream, options.chunk_size) if c.index not in parts.done)
-        for chunk, written in _results(pending, model, model_path, options, jobs, parts):
-            first_problem(written["rejected"], skip_bad)
-            parts.save(chunk, written)
-            read += chunk.records
-            progress(read)
-    except KeyboardInterrupt:
-        raise Interrupted(f"stopped; {len(parts.done)} chunks are saved in {parts.folder}: "
-                          "run the same command with --resume to finish") from None
-    except InputError:
-        shutil.rmtree(parts.folder, ignore_errors=True)  # a bad record cannot be resumed past
-        raise
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    if not any(entry["records"] for entry in parts.done.values()):
-        shutil.rmtree(parts.folder)
-        raise InputError(Problem(", ".join(map(str, inputs)), "holds no records to score"))
-    indices = sorted(parts.done)
-    join_parts([parts.path(k, "part") for k in indices], output, model.labels,
-               passages=options.unit != "record")
+    with output_lock(output):
+        parts = _Parts(output, _fingerprint(files, model.path, options), resume)
+        stream = read_sources(files, id_field=options.id_field, text_field=options.text_field,
+                              defer=True)
+        previous = signal.signal(signal.SIGTERM, _terminate)
+        try:
+            _score_all(parts, stream, model, options, jobs, skip_bad, progress)
+            if not any(entry["records"] for entry in parts.done.values()):
+                shutil.rmtree(parts.folder)
+                raise InputError(Problem(", ".join(map(str, inputs)),
+                                         "holds no records to score"))
+            rejects = _finish(parts, output, model.labels, options, skip_bad)
+        except KeyboardInterrupt:
+            raise Interrupted(f"stopped; {len(parts.done)} chunks are saved in {parts.folder}: "
+                              "run the same command with --resume to finish") from None
+        except InputError:
+            shutil.rmtree(parts.folder, ignore_errors=True)  # a bad record cannot be resumed
+            raise
+        except OSError as exc:
+            raise OutputError.from_os_error(exc, output, parts.folder, len(parts.done)) from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     summary = _summary(parts.done.values(), model.labels)
-    rejects = output.with_name(output.name + ".rejects.jsonl")
-    if skip_bad:
-        join_parts([parts.path(k, "rejects") for k in indices], rejects, model.labels,
-                   passages=False, raw=True)
-    shutil.rmtree(parts.folder)
     return {"output": str(output), **asdict(summary),
-            "rejects": str(rejects) if skip_bad else None}
+            "rejects": str(rejects) if rejects is not None else None}

@@ -20,7 +20,7 @@ from typing import Any
 from .artifact import DEFAULT_MODEL, load_model
 from .batch import Item, ScoreOptions, _chunks, first_problem, score_chunk
 from .errors import InputError, Problem
-from .files import atomic_path
+from .files import atomic_path, output_lock
 from .outputs import count_labels, write_parquet
 from .sources import discover, read_sources
 from .suggest import NarrativeModel
@@ -74,6 +74,15 @@ def score_with_dask(inputs: Sequence[str | Path], output: str | Path, *,
                                  "another"))
     files = discover(inputs)
     model = load_model(model_path if model_path is not None else DEFAULT_MODEL)
+    with output_lock(output):
+        return _score_locked(files, inputs, output, model, options, scheduler, workers,
+                             skip_bad, client, progress)
+
+
+def _score_locked(files: list[tuple[Path, Path]], inputs: Sequence[str | Path], output: Path,
+                  model: NarrativeModel, options: ScoreOptions, scheduler: str | None,
+                  workers: int, skip_bad: bool, client: Any,
+                  progress: Callable[[int], None]) -> dict[str, Any]:
     staging = output.with_name(f".{output.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)

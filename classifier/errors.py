@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "InputError",
     "ModelError",
     "NarrativesError",
+    "OutputError",
     "Problem",
 ]
 
@@ -69,3 +71,20 @@ class CorpusError(InputError):
 
 class ModelError(NarrativesError):
     """Raised when a model file is missing, does not match its card, or cannot be trusted."""
+
+
+class OutputError(NarrativesError):
+    """Raised when output cannot be written (a full disk, a file-size limit, a lost folder).
+
+    The work finished so far is kept, so the same command with ``--resume`` goes on from it.
+    """
+
+    @classmethod
+    def from_os_error(cls, exc: OSError, output: object, folder: object,
+                      done: int) -> OutputError:
+        full = exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+        reason = ("the disk is full or a file-size limit was reached" if full
+                  else f"a file could not be written or read ({exc.filename or exc})")
+        fix = "free some space" if full else "fix that"
+        return cls(f"{output}: {reason} ({exc.strerror or exc}); {done} finished chunks are "
+                   f"kept in {folder}: {fix}, then run the same command with --resume")

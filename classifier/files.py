@@ -8,7 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path"]
+from filelock import FileLock, Timeout
+
+from .errors import InputError, Problem
+
+__all__ = ["atomic_path", "output_lock"]
 
 
 def _umask() -> int:
@@ -35,3 +39,27 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def output_lock(output: str | Path) -> Iterator[None]:
+    """Hold a lock on ``output`` so that a second run writing it is refused, not interleaved.
+
+    The lock is a hidden file beside the output, removed when the run ends; the operating
+    system releases it if the process dies, so a crash never leaves the output locked.
+    """
+    output = Path(output)
+    path = output.with_name(f".{output.name}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise InputError(Problem(str(output), f"another run is writing this output (it holds "
+                                 f"{path.name}); wait for it to finish, or choose another "
+                                 "--out")) from None
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)  # while still held, so no other run can be holding it
+        lock.release()

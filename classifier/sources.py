@@ -25,7 +25,10 @@ __all__ = ["Excerpt", "Rejected", "Unparsed", "count_records", "discover", "kind
 
 TEXT_SUFFIXES = {".txt", ".md"}
 TABLE_SUFFIXES = {".jsonl", ".csv", ".parquet"}
-csv.field_size_limit(64 * 1024 * 1024)
+# One record (a text file, a JSONL line, a CSV field, a Parquet text) is read whole, so its
+# size bounds the memory a run needs; larger ones are rejected without being read into memory.
+MAX_RECORD_BYTES = 10 * 1024 * 1024
+csv.field_size_limit(MAX_RECORD_BYTES)
 
 
 @dataclass(frozen=True)
@@ -105,10 +108,20 @@ def _open(path: Path, gzipped: bool) -> IO[bytes]:
     return handle
 
 
+def _too_large(file: str, line: int, size: int, what: str) -> Rejected:
+    return Rejected(file, line, None, f"{what} is {size:,} bytes, above the limit of "
+                    f"{MAX_RECORD_BYTES:,} for one record; split it into smaller records")
+
+
 def _text_file(path: Path, root: Path, gzipped: bool) -> Iterator[Excerpt | Rejected]:
     name = path.relative_to(root).as_posix()
     with _open(path, gzipped) as handle:
-        raw = handle.read()
+        raw = handle.read(MAX_RECORD_BYTES + 1)
+        if len(raw) > MAX_RECORD_BYTES:
+            size = path.stat().st_size if not gzipped else len(raw) + sum(
+                len(block) for block in iter(lambda: handle.read(1 << 20), b""))
+            yield _too_large(str(path), 1, size, "the file")
+            return
     try:
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
@@ -151,10 +164,26 @@ def parse(entry: Unparsed, *, id_field: str = "id",
     return _check(record, entry.file, entry.line, id_field, text_field)
 
 
+def _lines(handle: IO[bytes]) -> Iterator[tuple[bytes | None, int]]:
+    """Each line and its size in bytes; a line past the limit comes back as None, unread."""
+    while raw := handle.readline(MAX_RECORD_BYTES + 1):
+        if len(raw) <= MAX_RECORD_BYTES or raw.endswith(b"\n"):
+            yield raw, len(raw)
+            continue
+        size = len(raw)
+        while raw and not raw.endswith(b"\n"):
+            raw = handle.readline(1 << 20)
+            size += len(raw)
+        yield None, size
+
+
 def _jsonl(path: Path, gzipped: bool, id_field: str, text_field: str,
            defer: bool) -> Iterator[Excerpt | Rejected | Unparsed]:
     with _open(path, gzipped) as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, (raw, size) in enumerate(_lines(handle), start=1):
+            if raw is None:
+                yield _too_large(str(path), number, size, "the line")
+                continue
             if number == 1:
                 raw = raw.removeprefix(b"\xef\xbb\xbf")
             if not raw.strip():
@@ -198,7 +227,11 @@ def _parquet(path: Path, gzipped: bool, id_field: str,
         for batch in table.iter_batches(batch_size=4096, columns=[id_field, text_field]):
             for record in batch.to_pylist():
                 number += 1
-                yield _check(record, str(path), number, id_field, text_field)
+                text = record.get(text_field)
+                if isinstance(text, str) and len(text) > MAX_RECORD_BYTES:
+                    yield _too_large(str(path), number, len(text.encode()), "the text")
+                else:
+                    yield _check(record, str(path), number, id_field, text_field)
     except (OSError, ValueError) as exc:
         if isinstance(exc, InputError):
             raise

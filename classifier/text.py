@@ -28,9 +28,11 @@ KEPT_STOP_WORDS = frozenset({
     "no", "not", "never", "nothing", "nobody", "none", "n't", "without", "against",
     "we", "they", "us", "them", "our", "their", "nor", "only", "own", "because",
 })
-PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+# A blank line, whatever wrote the file: LF, CRLF or a lone CR.
+PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\n|\r)[ \t]*(?:\r\n|\n|\r)\s*")
 MAX_CACHED = 500_000  # remembered chunks of text; bounds memory on endless archives
 LEARN_AT_ONCE = 20_000  # new chunks handed to spaCy in one call
+MAX_BLOCK = 100_000  # characters sentencized at once; far below spaCy's max_length
 
 
 @lru_cache(maxsize=1)
@@ -174,18 +176,30 @@ class Passage:
     text: str
 
 
+def _blocks(start: int, paragraph: str) -> Iterator[tuple[int, str]]:
+    # A paragraph longer than MAX_BLOCK (a transcript with no blank lines) is cut at a line
+    # break, or else at a space, so spaCy's memory stays bounded whatever the text's length.
+    while len(paragraph) > MAX_BLOCK:
+        cut = paragraph.rfind("\n", 0, MAX_BLOCK) + 1 or paragraph.rfind(" ", 0, MAX_BLOCK) + 1
+        cut = cut or MAX_BLOCK
+        yield start, paragraph[:cut]
+        start, paragraph = start + cut, paragraph[cut:]
+    yield start, paragraph
+
+
 def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
     start = 0
     for match in PARAGRAPH_BREAK.finditer(text):
-        yield start, text[start:match.start()]
+        yield from _blocks(start, text[start:match.start()])
         start = match.end()
-    yield start, text[start:]
+    yield from _blocks(start, text[start:])
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Character spans ``(start, end)`` of the sentences of ``text``.
 
     Sentences never cross a blank line, and their spans exclude surrounding white space.
+    A paragraph longer than ``MAX_BLOCK`` characters is read in blocks cut at line breaks.
     """
     spans = []
     for offset, paragraph in _paragraphs(text):

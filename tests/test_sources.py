@@ -135,3 +135,44 @@ def test_deferred_jsonl_lines_parse_to_the_same_records(tmp_path):
     assert [parse(e) for e in deferred] == direct
     assert [type(e) for e in direct] == [Excerpt, Rejected, Rejected, Excerpt]
     assert [e.line for e in direct] == [1, 3, 4, 5]
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "text", "text.gz", "parquet"])
+def test_a_record_past_the_size_limit_is_rejected_by_name(tmp_path, monkeypatch, kind):
+    import classifier.sources as sources
+
+    monkeypatch.setattr(sources, "MAX_RECORD_BYTES", 100)
+    rows = [{"id": "small", "text": "We prayed."}, {"id": "big", "text": "word " * 50}]
+    if kind == "jsonl":
+        path = write(tmp_path / "in.jsonl", "jsonl", rows)
+    elif kind == "parquet":
+        path = write(tmp_path / "in.parquet", "parquet", rows)
+    else:
+        name = "big.txt.gz" if kind.endswith("gz") else "big.txt"
+        path = write(tmp_path / name, "text", rows="word " * 50, gz=kind.endswith("gz"))
+    found = list(read_sources(discover([path])))
+    rejected = found[-1]
+    assert isinstance(rejected, Rejected) and "above the limit of 100" in rejected.reason
+    assert rejected.line == (1 if kind.startswith("text") else 2)
+    if not kind.startswith("text"):
+        assert isinstance(found[0], Excerpt)
+
+
+def test_a_50_mb_record_is_rejected_without_being_held_in_memory(tmp_path):
+    import tracemalloc
+
+    from classifier.sources import MAX_RECORD_BYTES
+
+    path = tmp_path / "huge.jsonl"
+    with path.open("wb") as out:
+        out.write(b'{"id": "huge", "text": "')
+        for _ in range(50):
+            out.write(b"word " * (1024 * 1024 // 5))
+        out.write(b'"}\n{"id": "next", "text": "We prayed."}\n')
+    tracemalloc.start()
+    found = list(read_sources(discover([path]), defer=True))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert isinstance(found[0], Rejected) and "52,428,7" in found[0].reason
+    assert parse(found[1]).id == "next"
+    assert peak < 2.5 * MAX_RECORD_BYTES  # a buffer or two of the limit, never the 50 MB

@@ -98,3 +98,19 @@ def test_the_training_texts_pieces_are_learned_and_saved_with_the_model(monkeypa
 
     monkeypatch.setattr(text, "_tokenizer_nlp", lambda: pytest.fail("spaCy was called"))
     assert restored.transform(["cars! emirs"]) == ["car emir"]
+
+
+def test_a_paragraph_longer_than_a_block_is_read_in_blocks(monkeypatch):
+    import classifier.text as text_module
+
+    monkeypatch.setattr(text_module, "MAX_BLOCK", 50)
+    text = "The emir took the car and kept it\n" * 10 + "word " * 40
+    passages = split_passages(text, sentences=1)
+    assert len(passages) > 5
+    assert all(text[p.start:p.end] == p.text and len(p.text) <= 50 for p in passages)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_a_blank_line_breaks_paragraphs_whatever_the_line_endings(newline):
+    text = f"One. Two.{newline}{newline}Three."
+    assert [p.text for p in split_passages(text, sentences=3)] == ["One. Two.", "Three."]
