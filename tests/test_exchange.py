@@ -157,10 +157,11 @@ def command_lines(model: Path, tmp: Path) -> dict[str, list[object]]:
         "pretag": ["pretag", account],
         "evaluate": ["evaluate", "--test", coded, "--out", tmp / "report"],
         "model export": ["model", "export", "--out", tmp / "exported.skops"],
+        "next": ["next", excerpts, "-k", "1", "--out", tmp / "next.csv"],
     }
 
 
-COMMANDS = ["suggest", "score", "pretag", "evaluate", "model export"]
+COMMANDS = ["suggest", "score", "pretag", "evaluate", "model export", "next"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
