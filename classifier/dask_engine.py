@@ -19,7 +19,7 @@ from typing import Any
 
 from .artifact import DEFAULT_MODEL, load_model
 from .batch import Item, ScoreOptions, _chunks, first_problem, score_chunk
-from .errors import InputError, Problem
+from .errors import InputError, OutputError, Problem
 from .files import atomic_path, output_lock
 from .outputs import count_labels, write_parquet
 from .sources import discover, read_sources
@@ -36,6 +36,18 @@ def _score_part(model: NarrativeModel, items: list[Item], options: ScoreOptions,
         return {"rows": len(rows), "suggested": count_labels(rows)}
 
     return score_chunk(model, items, options, write)
+
+
+def _result(future: Any) -> Any:
+    from distributed import KilledWorker
+
+    try:
+        return future.result()
+    except KilledWorker as exc:
+        # Retries are spent: the chunk itself kills workers (most often, out of memory).
+        raise OutputError(f"a chunk ({exc.task}) killed every worker it ran on, "
+                          f"{exc.allowed_failures + 1} times; give the workers more memory "
+                          "or use a smaller --chunk-size; nothing was written") from None
 
 
 def _close(client: Any) -> None:
@@ -99,7 +111,7 @@ def _score_locked(files: list[tuple[Path, Path]], inputs: Sequence[str | Path], 
                               defer=True)
 
         def collect(future: Any, records: int) -> None:
-            result = future.result()
+            result = _result(future)
             first_problem(result["rejected"], skip_bad)
             rejected.extend(asdict(r) for r in result["rejected"])
             summary["records"] += records

@@ -112,3 +112,17 @@ def test_a_worker_killed_mid_job_is_retried_and_the_output_is_a_clean_runs(tmp_p
     for after_kill, uninterrupted in zip(killed, clean, strict=True):
         assert after_kill.read_bytes() == uninterrupted.read_bytes(), after_kill.name
     assert len(pd.read_parquet(tmp_path / "killed")) == 2000
+
+
+def test_a_chunk_that_keeps_killing_workers_gives_one_line():
+    from distributed import KilledWorker
+
+    from classifier.dask_engine import _result
+    from classifier.errors import OutputError
+
+    class Dying:
+        def result(self):
+            raise KilledWorker("_score_part-3", None, 3)
+
+    with pytest.raises(OutputError, match=r"killed every worker it ran on, 4 times"):
+        _result(Dying())
