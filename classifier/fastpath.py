@@ -56,6 +56,7 @@ class FastFeatures:
         if self.words.use_idf:
             self.word_weights.idf_ = self.words.idf_
         self.stop = frozenset(self.words.get_stop_words() or ())
+        self._columns_of = None if self.chars is None else self.chars.named_steps["counts"]._columns
         self._reset()
 
     def _reset(self) -> None:
@@ -89,8 +90,8 @@ class FastFeatures:
             found = self.lemma_id[lemma] = len(self.unigram)
             self.unigram.append(self.words.vocabulary_.get(lemma, -1))
             self.stopped.append(lemma in self.stop)
-            if self.chars is not None:
-                self.char_columns.append(self.chars.named_steps["counts"]._columns(lemma))
+            if self._columns_of is not None:
+                self.char_columns.append(self._columns_of(lemma))
         return found
 
     def _array(self, name: str, dtype: type) -> np.ndarray:
@@ -128,8 +129,9 @@ class FastFeatures:
         index = np.fromiter(map(get, pieces, repeat(-1)), dtype=np.int64, count=len(pieces))
         missing = np.flatnonzero(index < 0)
         if len(missing):
-            self._learn_pieces(list(dict.fromkeys(pieces[i] for i in missing)))
-            index[missing] = [self.piece_index[pieces[i]] for i in missing]
+            new = [pieces[i] for i in missing.tolist()]
+            self._learn_pieces(list(dict.fromkeys(new)))
+            index[missing] = list(map(self.piece_index.__getitem__, new))
         length = self._array("piece_length", np.int64)[index]
         start = self._array("piece_start", np.int64)[index]
         total = int(length.sum())
