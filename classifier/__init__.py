@@ -10,6 +10,7 @@ from .model import NarrativeClassifier, build_pipeline
 from .next import rank_next, read_pool
 from .pretag import TaggedPassage, pretag_files, pretag_text
 from .score import score_file
+from .study import make_findings
 from .suggest import NarrativeModel, Suggestion
 from .text import Passage, SpacyLemmatizer, split_passages, split_sentences
 from .train import train
@@ -39,6 +40,7 @@ __all__ = [
     "load_codebook",
     "load_corpus",
     "load_model",
+    "make_findings",
     "pretag_files",
     "pretag_text",
     "rank_next",

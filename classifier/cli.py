@@ -28,10 +28,11 @@ from .artifact import DEFAULT_MODEL, export_model, load_model
 from .batch import Interrupted, ScoreOptions, score_archive
 from .codebook import load_codebook
 from .consistency import check_consistency
-from .corpus import DEFAULT_CORPUS
+from .corpus import DEFAULT_CASES, DEFAULT_CORPUS
 from .dask_engine import score_with_dask
 from .errors import InputError, NarrativesError, Problem
 from .exchange import trust_pickle_file
+from .findings import BY_FIELDS
 from .model import DEFAULT_SEED
 from .next import code_next
 from .pretag import ExportContext, TaggedPassage, pretag_accounts, terms_text
@@ -39,8 +40,10 @@ from .pretag_exports import Exports, export_accounts
 from .qdpx import write_qdc
 from .qdpx_import import import_qdpx, load_code_map, write_corpus
 from .render_agreement import reading, write_agreement_report
+from .render_findings import write_findings
 from .report import evaluate_corpus, evaluate_model, write_report
 from .sources import count_records, discover
+from .study import make_findings
 from .suggest import Suggestion
 from .train import train
 
@@ -351,6 +354,59 @@ def agreement_cli(
               f"{written['report.md']}" + (f", suspects in {written['suspects.csv']}"
                                            if "suspects.csv" in written else ""))
 
+
+@app.command("findings")
+@reports_errors
+def findings_cli(
+    scores: Annotated[Path, typer.Option(
+        help="Output of 'narratives score': .jsonl, .csv, .parquet or a folder of parts.")],
+    cases: Annotated[Path, typer.Option(help="Cases file (CSV or JSONL).")] = DEFAULT_CASES,
+    coded: Annotated[Path | None, typer.Option(
+        help="Coded corpus: places its quotations in cases, and its out-of-fold errors "
+             "correct the prevalence.")] = None,
+    codebook: CodebookOption = None,
+    model_path: Annotated[Path | None, typer.Option(
+        "--model", help="The model that made the scores; its configuration is "
+                        "cross-validated on --coded. Default: the shipped configuration.")]
+    = None,
+    case_field: Annotated[str | None, typer.Option(
+        help="Column of the scores naming each row's case; default: case_id or case.")] = None,
+    min_share: Annotated[float | None, typer.Option(
+        help="A case expresses a narrative when this share of its passages do; "
+             "default: when one passage does.")] = None,
+    by: Annotated[str, typer.Option(help="Case fields to break prevalence down by.")]
+    = ",".join(BY_FIELDS),
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report.")]
+    = Path("reports/findings"),
+    bootstrap: Annotated[int, typer.Option(min=100, help="Bootstrap draws over cases.")] = 1000,
+    quantify_bootstrap: Annotated[int, typer.Option(
+        min=50, help="Bootstrap draws of the corrected prevalence.")] = 200,
+    folds: Annotated[int, typer.Option(min=2, help="Folds of the coded corpus.")] = 5,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap and the folds.")]
+    = DEFAULT_SEED,
+    jobs: Annotated[int, typer.Option(help="Worker processes; -1 for all cores.")] = -1,
+) -> None:
+    """Findings from scores: case profiles, prevalence, co-occurrence, timeline, corrected
+    prevalence.
+
+    Example: narratives findings --scores scores.jsonl --coded data/quotations.jsonl
+    """
+    results = make_findings(scores, cases=cases, coded=coded, codebook=codebook,
+                            model=model_path, case_field=case_field, min_share=min_share,
+                            by=[f.strip() for f in by.split(",") if f.strip()], n_boot=bootstrap,
+                            quantify_boot=quantify_bootstrap, folds=folds, seed=seed, n_jobs=jobs,
+                            progress=lambda m: err.print(f"[dim]{m}[/dim]"))
+    written = write_findings(results, out_dir)
+    overall = results["prevalence"][results["prevalence"]["by"] == "all"]
+    out.print("cases expressing: " + ", ".join(
+        f"{r.label} {r.cases_expressing}/{r.cases}" for r in overall.itertuples()))
+    q = results["quantification"]
+    if q is not None:
+        pacc = q["estimates"][q["estimates"]["method"] == "pacc"]
+        out.print("share of passages, corrected (pacc): " + ", ".join(
+            f"{r.label} {r.estimate:.3f}" for r in pacc.itertuples()))
+    out.print(f"report in {written['report.md']} and {written['report.html']}, numbers in "
+              f"{written['findings.json']}")
 
 def _print_account(name: str, tagged: list[TaggedPassage]) -> None:
     out.rule(f"[bold]{name}[/bold]")
