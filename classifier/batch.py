@@ -292,9 +292,6 @@ def _finish(parts: _Parts, output: Path, labels: list[str], options: ScoreOption
 
 
 def _check_output(output: Path, files: Sequence[tuple[Path, Path]]) -> None:
-    if output.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise InputError(Problem(str(output), f"output must end in one of "
-                                 f"{', '.join(OUTPUT_SUFFIXES)}"))
     if any(output.resolve() == p.resolve() for p, _ in files):
         raise InputError(Problem(str(output), "output would overwrite an input"))
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -320,6 +317,9 @@ def score_archive(inputs: Sequence[str | Path], output: str | Path, *,
 
     options = options or ScoreOptions()
     output = Path(output)
+    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise InputError(Problem(str(output), f"output must end in one of "
+                                 f"{', '.join(OUTPUT_SUFFIXES)}"))
     files = discover(inputs)
     _check_output(output, files)
     if model is None:

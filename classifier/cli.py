@@ -385,12 +385,14 @@ def findings_cli(
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap and the folds.")]
     = DEFAULT_SEED,
     jobs: Annotated[int, typer.Option(help="Worker processes; -1 for all cores.")] = -1,
+    trust_pickle: TrustOption = False,
 ) -> None:
     """Findings from scores: case profiles, prevalence, co-occurrence, timeline, corrected
     prevalence.
 
     Example: narratives findings --scores scores.jsonl --coded data/quotations.jsonl
     """
+    vouch(model_path, trust_pickle)
     results = make_findings(scores, cases=cases, coded=coded, codebook=codebook,
                             model=model_path, case_field=case_field, min_share=min_share,
                             by=[f.strip() for f in by.split(",") if f.strip()], n_boot=bootstrap,
