@@ -6,10 +6,17 @@ from .codebook import Codebook, Label, load_codebook
 from .corpus import label_matrix, load_cases, load_corpus
 from .errors import CodebookError, CorpusError, InputError, ModelError, NarrativesError
 from .explain import Contribution, Explanation, explain
+from .findings import case_profiles, cooccurrence, prevalence, timeline
+from .highlight import write_html
 from .model import NarrativeClassifier, build_pipeline
 from .next import rank_next, read_pool
 from .pretag import TaggedPassage, pretag_files, pretag_text
+from .pretag_exports import export_accounts
+from .qdpx import write_qdc, write_qdpx
+from .qdpx_import import import_qdpx
+from .quantify import corrected_prevalence
 from .score import score_file
+from .scored import load_scores
 from .study import make_findings
 from .suggest import NarrativeModel, Suggestion
 from .text import Passage, SpacyLemmatizer, split_passages, split_sentences
@@ -33,16 +40,23 @@ __all__ = [
     "Suggestion",
     "TaggedPassage",
     "build_pipeline",
+    "case_profiles",
+    "cooccurrence",
+    "corrected_prevalence",
     "explain",
+    "export_accounts",
     "export_model",
+    "import_qdpx",
     "label_matrix",
     "load_cases",
     "load_codebook",
     "load_corpus",
     "load_model",
+    "load_scores",
     "make_findings",
     "pretag_files",
     "pretag_text",
+    "prevalence",
     "rank_next",
     "read_pool",
     "save_model",
@@ -50,5 +64,9 @@ __all__ = [
     "score_file",
     "split_passages",
     "split_sentences",
+    "timeline",
     "train",
+    "write_html",
+    "write_qdc",
+    "write_qdpx",
 ]
