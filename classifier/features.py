@@ -9,6 +9,7 @@ identical to the parent's (a test checks it); fitting is the parent's own.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["CharNgramCounts"]
 
+SEPARATOR = "\x1e"  # between the saved training words; a word holding it is not saved
 MAX_CACHED = 500_000  # remembered words; bounds memory on endless archives
 
 
@@ -25,6 +27,8 @@ class CharNgramCounts(CountVectorizer):
     """``CountVectorizer(analyzer="char_wb")`` whose ``transform`` caches n-grams per word.
 
     Takes the same parameters as ``CountVectorizer``; ``analyzer`` is always ``"char_wb"``.
+    The training words' columns are kept (``column_words_``, ``column_indptr_``,
+    ``column_indices_``), so a new process scores everyday words without analysing them.
 
     Examples
     --------
@@ -50,14 +54,27 @@ class CharNgramCounts(CountVectorizer):
         self.__dict__.pop("_analyze", None)
         # The training words' columns are kept with the model, so a new process scores
         # everyday words without analysing them again.
-        words = (w for doc in documents for w in (doc.lower() if self.lowercase else doc).split())
-        self.columns_ = {word: self._columns(word) for word in dict.fromkeys(words)}
+        # As a string and two arrays rather than a dict: small in any model format.
+        words = dict.fromkeys(w for doc in documents
+                              for w in (doc.lower() if self.lowercase else doc).split())
+        kept = [w for w in words if SEPARATOR not in w]
+        columns = [self._columns(w) for w in kept]
+        self.column_words_ = SEPARATOR.join(kept)
+        self.column_indptr_ = np.cumsum([0, *map(len, columns)], dtype=np.int64)
+        self.column_indices_ = np.fromiter(chain.from_iterable(columns), dtype=np.int64)
         return counts
+
+    def _saved_columns(self) -> dict[str, list[int]]:
+        words = getattr(self, "column_words_", "")
+        if not words:
+            return {}
+        indices, bounds = self.column_indices_.tolist(), self.column_indptr_.tolist()
+        return {w: indices[bounds[i]:bounds[i + 1]] for i, w in enumerate(words.split(SEPARATOR))}
 
     def _columns(self, word: str) -> list[int]:
         cache: dict[str, list[int]] | None = self.__dict__.get("_cache")
         if cache is None:
-            cache = self.__dict__["_cache"] = dict(getattr(self, "columns_", {}))
+            cache = self.__dict__["_cache"] = self._saved_columns()
         found = cache.get(word)
         if found is None:
             analyze = self.__dict__.get("_analyze") or self.__dict__.setdefault(

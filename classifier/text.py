@@ -32,6 +32,7 @@ KEPT_STOP_WORDS = frozenset({
 PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\n|\r)[ \t]*(?:\r\n|\n|\r)\s*")
 MAX_CACHED = 500_000  # remembered chunks of text; bounds memory on endless archives
 LEARN_AT_ONCE = 20_000  # new chunks handed to spaCy in one call
+SEPARATOR = "\x1e"  # between the saved pieces; a piece holding it is not saved
 MAX_BLOCK = 100_000  # characters sentencized at once; far below spaCy's max_length
 
 
@@ -58,7 +59,9 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
 
     Punctuation, brackets and white space are dropped; numbers become ``<num>``.
     ``fit`` copies spaCy's lemma lookup table into the estimator (``lookups_``), so a
-    saved model lemmatises the same way on any machine with spaCy installed.
+    saved model lemmatises the same way on any machine with spaCy installed, and keeps
+    the training texts' space-free pieces (``pieces_``) with their output words
+    (``piece_words_``), each joined by U+001E, so a new process starts with them learned.
 
     Parameters
     ----------
@@ -81,13 +84,21 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
         # The training texts' pieces are learned now and saved with the model, so a new
         # process meets most everyday words already tokenised and lemmatised.
         self.learn(chunk for text in X for chunk in text.split(" ") if chunk)
-        self.pieces_ = dict(self._pieces())
+        # Two strings, not a dict: small, and quick to load in any model format (a skops
+        # file would describe every entry of a dict).
+        kept = {p: w for p, w in self._pieces().items() if SEPARATOR not in p}
+        self.pieces_ = SEPARATOR.join(kept)
+        self.piece_words_ = SEPARATOR.join(" ".join(words) for words in kept.values())
         return self
 
     def _pieces(self) -> dict[str, tuple[str, ...]]:
         cache: dict[str, tuple[str, ...]] | None = self.__dict__.get("_cache")
         if cache is None:
-            cache = self.__dict__["_cache"] = dict(getattr(self, "pieces_", {}))
+            pieces, words = getattr(self, "pieces_", ""), getattr(self, "piece_words_", "")
+            cache = self.__dict__["_cache"] = dict(zip(
+                pieces.split(SEPARATOR), (tuple(w.split(" ")) if w else ()
+                                          for w in words.split(SEPARATOR)), strict=True)
+            ) if pieces else {}
         return cache
 
     def _output(self, token: Any) -> str | None:

@@ -27,7 +27,7 @@ def test_clone_and_pickle_keep_it_working():
     fast.transform(TEXTS)
     restored = pickle.loads(pickle.dumps(fast))
     assert "_cache" not in restored.__dict__
-    assert restored.columns_["emir"] == fast._columns("emir")  # kept for a new process
+    assert restored._saved_columns()["emir"] == fast._columns("emir")  # kept for a new process
     assert np.array_equal(restored.transform(TEXTS).toarray(), fast.transform(TEXTS).toarray())
 
 

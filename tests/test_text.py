@@ -91,9 +91,11 @@ def test_bad_window_sizes_are_refused():
 
 
 def test_the_training_texts_pieces_are_learned_and_saved_with_the_model(monkeypatch):
-    fitted = SpacyLemmatizer().fit(["The emirs were stealing cars!"])
-    assert fitted.pieces_["emirs"] == ("emir",) and fitted.pieces_["cars!"] == ("car",)
+    fitted = SpacyLemmatizer().fit(["The emirs were stealing cars! \x1e"])
+    # the piece holding the separator itself is left to be learned again
+    assert fitted.pieces_.split("\x1e") == ["The", "emirs", "were", "stealing", "cars!"]
     restored = pickle.loads(pickle.dumps(fitted))
+    assert restored._pieces()["emirs"] == ("emir",) and restored._pieces()["cars!"] == ("car",)
     import classifier.text as text
 
     monkeypatch.setattr(text, "_tokenizer_nlp", lambda: pytest.fail("spaCy was called"))
