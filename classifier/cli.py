@@ -187,8 +187,12 @@ def suggest_cli(
 
     Example: narratives suggest "The emir took the best houses for the foreigners."
     """
-    if text is None:
-        text = sys.stdin.read()
+    try:
+        text = sys.stdin.read() if text is None else text
+        text.encode("utf-8")  # bytes that are not UTF-8 arrive as lone surrogates
+    except UnicodeError:
+        raise InputError(Problem("the excerpt", "is not valid UTF-8; re-save it as UTF-8")) \
+            from None
     if not text.strip():
         err.print("Error: the excerpt is empty; pass it as an argument or on stdin")
         raise typer.Exit(2)

@@ -5,7 +5,6 @@ Nothing else in the package knows the label names; everything asks a :class:`Cod
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -15,6 +14,7 @@ from typing import Any
 import yaml
 
 from .errors import CodebookError, Problem
+from .records import json_value
 
 __all__ = ["DEFAULT_CODEBOOK", "PALETTE", "Codebook", "Label", "hex_colours",
            "load_codebook"]
@@ -81,7 +81,8 @@ def hex_colours(codebook: Codebook) -> dict[str, str]:
     """
     out = {}
     for index, label in enumerate(codebook.labels):
-        colour = label.colour if HEX_COLOUR.match(label.colour) else PALETTE[index % len(PALETTE)]
+        colour = label.colour if HEX_COLOUR.fullmatch(label.colour) \
+            else PALETTE[index % len(PALETTE)]
         if len(colour) == 4:
             colour = "#" + "".join(c * 2 for c in colour[1:])
         out[label.id] = colour.lower()
@@ -90,11 +91,13 @@ def hex_colours(codebook: Codebook) -> dict[str, str]:
 
 def _parse(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise CodebookError(Problem(str(path), "no such codebook file; check the path")) from None
     except UnicodeDecodeError as exc:
         raise CodebookError(Problem(str(path), f"is not valid UTF-8 (byte {exc.start})")) from None
+    except OSError as exc:
+        raise CodebookError(Problem(str(path), f"cannot be read ({exc.strerror})")) from None
     suffix = path.suffix.lower()
     try:
         if suffix in (".yaml", ".yml"):
@@ -102,8 +105,10 @@ def _parse(path: Path) -> Any:
         if suffix == ".toml":
             return tomllib.loads(text)
         if suffix == ".json":
-            return json.loads(text)
-    except (yaml.YAMLError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+            return json_value(text)
+    except RecursionError:
+        raise CodebookError(Problem(str(path), "cannot be parsed: nested too deeply")) from None
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError) as exc:
         message = " ".join(str(exc).split())
         raise CodebookError(Problem(str(path), f"cannot be parsed: {message}")) from None
     raise CodebookError(Problem(str(path), f"unsupported codebook type '{suffix}'; "
@@ -124,9 +129,12 @@ def _label(entry: Any, index: int, file: str, problems: list[Problem]) -> Label 
         value = entry.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             problems.append(Problem(file, "must be a list of strings", field=f"{where}.{key}"))
+    if "colour" in entry and not isinstance(entry["colour"], str | None):
+        problems.append(Problem(file, "must be a colour, such as #e69f00 or red",
+                                field=f"{where}.colour"))
     label_id = entry.get("id")
-    if isinstance(label_id, str) and not LABEL_ID.match(label_id):
-        problems.append(Problem(file, f"'{label_id}' is not a valid id; use lower-case letters, "
+    if isinstance(label_id, str) and not LABEL_ID.fullmatch(label_id):
+        problems.append(Problem(file, f"{label_id!r} is not a valid id; use lower-case letters, "
                                 "digits and underscores", field=f"{where}.id"))
     if problems:
         return None
@@ -155,6 +163,10 @@ def codebook_from_dict(data: Any, file: str = "<codebook>") -> Codebook:
         seen.add(label.id)
     if not data["labels"]:
         problems.append(Problem(file, "the codebook has no labels", field="labels"))
+    # A list here would be printed whole, and YAML aliases can make a small file a huge list.
+    problems += [Problem(file, "must be text or a number", field=key)
+                 for key in ("name", "version", "description")
+                 if isinstance(data.get(key), list | dict)]
     if problems:
         raise CodebookError(problems)
     return Codebook(name=str(data.get("name", Path(file).stem)), labels=tuple(labels),

@@ -179,7 +179,7 @@ def load_cases(path: str | Path | None = None) -> pd.DataFrame:
         for year in ("joined", "left"):
             try:
                 record[year] = int(record[year])
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 problems.append(Problem(file, f"'{record[year]}' is not a year", line, year))
         rows.append({**record, "case_id": case_id})
     if not rows and not problems:

@@ -16,6 +16,9 @@ __all__ = [
 ]
 
 MAX_SHOWN = 10
+# Control characters from a file (a line break, a terminal escape) are shown escaped, so a
+# problem stays one line and cannot drive the terminal it is printed on.
+CONTROLS = {c: repr(chr(c))[1:-1] for c in (*range(32), *range(127, 160))}
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class Problem:
         where = self.file if self.line is None else f"{self.file}, line {self.line}"
         if self.field is not None:
             where += f", field '{self.field}'"
-        return f"{where}: {self.message}"
+        return f"{where}: {self.message}".translate(CONTROLS)
 
 
 class NarrativesError(Exception):

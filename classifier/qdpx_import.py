@@ -50,9 +50,12 @@ def _open(path: Path) -> zipfile.ZipFile:
         raise _fail(path, None, "no such file; check the path") from None
     except IsADirectoryError:
         raise _fail(path, None, "is a folder; give a .qdpx file") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError,
+            NotImplementedError) as exc:  # NotImplementedError: a zip of a later version
         raise _fail(path, None, f"is not a readable zip ({exc}); export the project again "
                     "as REFI-QDA (.qdpx)") from None
+    except OSError as exc:
+        raise _fail(path, None, f"cannot be read ({exc.strerror or exc})") from None
 
 
 def _read(archive: zipfile.ZipFile, path: Path, member: str, max_member: int) -> bytes:
@@ -93,7 +96,7 @@ def _parse(data: bytes, path: Path, member: str) -> Element:
     except DefusedXmlException as exc:
         raise _fail(path, member, f"uses a forbidden XML feature ({type(exc).__name__}); "
                     "a project needs none") from None
-    except (ValueError, RecursionError) as exc:
+    except (ValueError, LookupError, RecursionError) as exc:  # LookupError: its encoding
         raise _fail(path, member, f"cannot be parsed ({exc})") from None
     if root.tag != f"{NS}Project":
         space, _, tag = root.tag.rpartition("}")

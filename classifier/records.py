@@ -9,16 +9,56 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem
 
-__all__ = ["Record", "iter_records", "open_text_lines"]
+__all__ = ["Record", "iter_records", "json_value", "open_text_lines"]
 
 Record = tuple[int, dict[str, Any]]
 SUFFIXES = (".jsonl", ".csv")
+# A \uD800-\uDFFF escape may stand for half a character, which no file can hold as UTF-8.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value; write null or a number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text[:20]} is too large")
+    return value
+
+
+def json_value(text: str) -> Any:
+    """The JSON value of ``text``, or ValueError with a message fit to show a user.
+
+    Stricter than :func:`json.loads` where its output would break later: NaN and
+    Infinity (written, or a number too large for a float), integers of more than 4,300
+    digits, nesting deeper than Python's recursion limit, and escapes of half a
+    character (a lone surrogate) are refused, not returned.
+    """
+    try:
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+        if SURROGATE_ESCAPE.search(text):
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except json.JSONDecodeError as exc:
+        raise ValueError(exc.msg) from None
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"an escape stands for half a character "
+                         f"({exc.object[exc.start]!r}); it is not text") from None
+    except ValueError as exc:  # the checks above, and integers past Python's digit limit
+        digits = "integer string conversion" in str(exc)
+        raise ValueError("a number has more than 4,300 digits" if digits else str(exc)) from None
+    return value
 
 
 def open_text_lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -46,10 +86,10 @@ def _jsonl(path: Path, problems: list[Problem] | None) -> Iterator[Record]:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
+            value = json_value(line)
+        except ValueError as exc:
             hint = "the file may be truncated" if not line.endswith("\n") else "fix the JSON"
-            problem = Problem(str(path), f"not valid JSON ({exc.msg}); {hint}", line=number)
+            problem = Problem(str(path), f"not valid JSON ({exc}); {hint}", line=number)
         else:
             if isinstance(value, dict):
                 yield number, value

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import InputError, Problem
+from .records import json_value
 
 __all__ = ["Excerpt", "Rejected", "Unparsed", "count_records", "discover", "kind_of", "parse",
            "read_sources"]
@@ -139,8 +139,12 @@ def _check(record: Any, file: str, line: int, id_field: str,
     if not isinstance(record, dict):
         return Rejected(file, line, None, f"expected an object, found {type(record).__name__}")
     record_id = record.get(id_field)
-    if record_id is None or record_id == "" or isinstance(record_id, dict | list):
+    if isinstance(record_id, dict | list) or record_id in (None, "") \
+            or (isinstance(record_id, float) and record_id != record_id):  # NaN: missing
         return Rejected(file, line, id_field, "missing id")
+    if not isinstance(record_id, str | int | float):  # a Parquet date, decimal or bytes
+        return Rejected(file, line, id_field, f"the id is a {type(record_id).__name__}; "
+                        "ids are text or numbers (cast the column to text)")
     text = record.get(text_field)
     if not isinstance(text, str) or not text.strip():
         what = "missing" if text_field not in record else "empty or not a string"
@@ -158,9 +162,9 @@ def parse(entry: Unparsed, *, id_field: str = "id",
     if not line.strip():
         return None
     try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return Rejected(entry.file, entry.line, None, f"not valid JSON ({exc.msg})")
+        record = json_value(line)
+    except ValueError as exc:
+        return Rejected(entry.file, entry.line, None, f"not valid JSON ({exc})")
     return _check(record, entry.file, entry.line, id_field, text_field)
 
 
@@ -214,9 +218,13 @@ def _csv(path: Path, gzipped: bool, id_field: str,
 
 def _parquet(path: Path, gzipped: bool, id_field: str,
              text_field: str) -> Iterator[Excerpt | Rejected]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    source: Any = io.BytesIO(_open(path, True).read()) if gzipped else path
+    source: Any = path
+    if gzipped:
+        with _open(path, True) as handle:
+            source = io.BytesIO(handle.read())
     try:
         table = pq.ParquetFile(source)
         missing = [f for f in (id_field, text_field) if f not in table.schema_arrow.names]
@@ -232,7 +240,7 @@ def _parquet(path: Path, gzipped: bool, id_field: str,
                     yield _too_large(str(path), number, len(text.encode()), "the text")
                 else:
                     yield _check(record, str(path), number, id_field, text_field)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, pa.ArrowException) as exc:
         if isinstance(exc, InputError):
             raise
         raise InputError(Problem(str(path), f"not a readable Parquet file ({exc})")) from None

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from classifier import load_codebook, load_model, train
 from classifier.codebook import DEFAULT_CODEBOOK
+
+# Property tests run the same examples on every run ("ci"), so a failure reproduces;
+# HYPOTHESIS_PROFILE=explore draws new ones, and more, to look for bugs.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
