@@ -20,7 +20,7 @@ demo: $(STAMP)
 
 ## The whole test suite: lint, types, tests.
 test: $(STAMP)
-	$(BIN)/ruff check classifier tests $(wildcard benchmarks)
+	$(BIN)/ruff check classifier tests $(wildcard benchmarks) $(wildcard fuzz)
 	$(BIN)/mypy classifier
 	$(BIN)/pytest
 
