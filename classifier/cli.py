@@ -227,7 +227,8 @@ def score_cli(
     labels_only: Annotated[bool, typer.Option(
         help="Keep only rows that suggest at least one label.")] = False,
     explain: Annotated[bool, typer.Option(help="Add the terms behind each label.")] = False,
-    jobs: Annotated[int, typer.Option(help="Worker processes; default: all cores.")] = 0,
+    jobs: Annotated[int, typer.Option(
+        min=-1, max=128, help="Worker processes, at most 128; default (0 or -1): all cores.")] = 0,
     resume: Annotated[bool, typer.Option(help="Finish a run that was stopped.")] = False,
     skip_bad: Annotated[bool, typer.Option(
         help="Write malformed records to OUT.rejects.jsonl instead of stopping.")] = False,

@@ -216,3 +216,9 @@ def test_exchange_commands_refuse_bad_input_in_one_line(tmp_path, monkeypatch, a
     result = run(*args)
     assert result.exit_code == 2 and result.stderr.startswith(message)
     assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "c.jsonl").exists()
+
+
+def test_score_refuses_more_workers_than_it_can_sensibly_start(tmp_path):
+    result = run("score", "data/samples", "--out", str(tmp_path / "o.jsonl"), "--jobs", "100000")
+    assert result.exit_code == 2 and "less than or equal to 128" in result.output
+    assert list(tmp_path.iterdir()) == []
