@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import shutil
+import tempfile
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -218,13 +220,22 @@ def _csv(path: Path, gzipped: bool, id_field: str,
 
 def _parquet(path: Path, gzipped: bool, id_field: str,
              text_field: str) -> Iterator[Excerpt | Rejected]:
+    if not gzipped:
+        yield from _parquet_rows(path, path, id_field, text_field)
+        return
+    # Parquet is read by seeking, so the file is unpacked to disk, not into memory.
+    with tempfile.TemporaryFile() as unpacked:
+        with _open(path, True) as handle:
+            shutil.copyfileobj(handle, unpacked, 1 << 20)
+        unpacked.seek(0)
+        yield from _parquet_rows(path, unpacked, id_field, text_field)
+
+
+def _parquet_rows(path: Path, source: Any, id_field: str,
+                  text_field: str) -> Iterator[Excerpt | Rejected]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    source: Any = path
-    if gzipped:
-        with _open(path, True) as handle:
-            source = io.BytesIO(handle.read())
     try:
         table = pq.ParquetFile(source)
         missing = [f for f in (id_field, text_field) if f not in table.schema_arrow.names]
