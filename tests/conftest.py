@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 from classifier import load_codebook, load_model, train
+from classifier.artifact import card_path
 from classifier.codebook import DEFAULT_CODEBOOK
 
 # Property tests run the same examples on every run ("ci"), so a failure reproduces;
@@ -95,3 +97,10 @@ def tiny_model(tiny_model_path):
 def write_jsonl(path: Path, rows: list) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+def copy_model(source: Path, target: Path) -> Path:
+    """Copy a model file and its card, as a user hands both to a colleague."""
+    shutil.copy(source, target)
+    shutil.copy(card_path(source), card_path(target))
+    return target

@@ -1,19 +1,16 @@
 import json
-import shutil
 
 import numpy as np
 import pytest
 
 from classifier import ModelError, load_model
 from classifier.artifact import card_path
+from conftest import copy_model
 
 
 @pytest.fixture
 def copy(tmp_path, tiny_model_path):
-    target = tmp_path / "m.joblib"
-    shutil.copy(tiny_model_path, target)
-    shutil.copy(card_path(tiny_model_path), card_path(target))
-    return target
+    return copy_model(tiny_model_path, tmp_path / "m.joblib")
 
 
 def test_a_saved_model_predicts_the_same_after_loading(tiny_model, copy):

@@ -17,7 +17,7 @@ from classifier.artifact import card_path
 from classifier.cli import app
 from classifier.corpus import file_sha256
 from classifier.exchange import MODELS_DIR, TRUST_ENV, TRUSTED_TYPES
-from conftest import ROOT, write_jsonl
+from conftest import ROOT, copy_model, write_jsonl
 
 runner = CliRunner()
 TEXTS = ["They shot the hostages at random.", "The emir stole the spoils.", "We prayed at dawn."]
@@ -56,10 +56,7 @@ def untrusted(monkeypatch):
 @pytest.fixture
 def outside(tmp_path, tiny_model_path):
     """A copy of the tiny model and its card outside the project's models/ folder."""
-    target = tmp_path / "theirs.joblib"
-    shutil.copy(tiny_model_path, target)
-    shutil.copy(card_path(tiny_model_path), card_path(target))
-    return target
+    return copy_model(tiny_model_path, tmp_path / "theirs.joblib")
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +107,7 @@ def test_export_refuses_a_wrong_suffix_a_format_and_another_models_card(tmp_path
 
 def test_a_changed_skops_file_or_a_card_without_its_sha_is_refused(tmp_path, skops_model):
     copy = tmp_path / "m.skops"
-    shutil.copy(skops_model, copy)
-    shutil.copy(card_path(skops_model), card_path(copy))
+    copy_model(skops_model, copy)
     with copy.open("ab") as handle:
         handle.write(b"\0")
     with pytest.raises(ModelError, match="does not match its card"):
