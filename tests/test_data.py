@@ -54,11 +54,13 @@ def test_every_case_has_quotations_and_every_quotation_a_case(corpus, cases):
 
 def test_at_least_four_hands_each_covering_every_label(corpus, codebook):
     hands = corpus["hand"].value_counts()
-    assert len(hands) >= 4
+    broad = 0
     for hand in hands.index:
         Y = label_matrix(corpus[corpus["hand"] == hand], codebook)
-        assert (Y.sum(axis=0) >= 30).all(), hand
-        assert (Y.sum(axis=1) == 0).sum() >= 50, hand
+        # Every hand, a targeted one too, covers every label, so leaving it out tests it.
+        assert (Y.sum(axis=0) >= 10).all() and (Y.sum(axis=1) == 0).sum() >= 25, hand
+        broad += bool((Y.sum(axis=0) >= 30).all() and (Y.sum(axis=1) == 0).sum() >= 50)
+    assert broad >= 4
 
 
 def test_three_hundred_quotations_are_double_coded(corpus):
