@@ -1,4 +1,4 @@
-"""Baselines a model must beat: the label prior and a keyword matcher from the codebook.
+"""Baselines a model must beat: the label prior, a keyword matcher and plain TF-IDF + LR.
 
 Both are pipelines with the same steps' names as the model (``lemmas`` first,
 ``classifier`` last), so the evaluation runs them on the very same folds.
@@ -18,7 +18,8 @@ from .codebook import Codebook
 from .model import DEFAULT_SEED
 from .text import SpacyLemmatizer
 
-__all__ = ["KeywordMatcher", "LabelPrior", "keyword_pipeline", "prior_pipeline"]
+__all__ = ["KeywordMatcher", "LabelPrior", "PlainTfidfLogistic", "keyword_pipeline",
+           "prior_pipeline", "tfidf_pipeline"]
 
 
 class LabelPrior(ClassifierMixin, BaseEstimator):
@@ -81,3 +82,31 @@ def keyword_pipeline(codebook: Codebook) -> Pipeline:
     terms = [sorted({t for t in lemmatizer.transform(list(label.indicative_terms)) if t})
              for label in codebook.labels]
     return Pipeline([("lemmas", SpacyLemmatizer()), ("classifier", KeywordMatcher(terms=terms))])
+
+
+class PlainTfidfLogistic(ClassifierMixin, BaseEstimator):
+    """scikit-learn's defaults: ``TfidfVectorizer`` on the raw text, one logistic
+    regression per label, suggestions at probability 0.5. What anyone would try first."""
+
+    def fit(self, X: Any, y: Any, groups: Any = None) -> PlainTfidfLogistic:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.multiclass import OneVsRestClassifier
+
+        self.vectorizer_ = TfidfVectorizer().fit(list(X))
+        self.linear_ = OneVsRestClassifier(LogisticRegression(max_iter=1000))
+        self.linear_.fit(self.vectorizer_.transform(list(X)), np.asarray(y))
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return np.asarray(self.linear_.predict_proba(self.vectorizer_.transform(list(X))))
+
+    def predict(self, X: Any) -> np.ndarray:
+        return (self.predict_proba(X) >= 0.5).astype(np.int8)
+
+
+def tfidf_pipeline() -> Pipeline:
+    """Plain TF-IDF + logistic regression on the raw text (no lemmas, no thresholds)."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    return Pipeline([("lemmas", FunctionTransformer()), ("classifier", PlainTfidfLogistic())])

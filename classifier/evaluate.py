@@ -69,7 +69,11 @@ def case_folds(Y: np.ndarray, groups: np.ndarray, *, n_splits: int = 5,
 
 def label_metrics(Y: np.ndarray, proba: np.ndarray, predicted: np.ndarray,
                   labels: Sequence[str]) -> dict[str, Any]:
-    """Per-label precision, recall, F1, average precision, ROC AUC and support, and totals."""
+    """Per-label precision, recall, F1, average precision, ROC AUC and support, and totals.
+
+    Totals: macro- and micro-F1, Hamming loss, exact match, and ``none_fpr``, the share of
+    texts coded with no label that get at least one suggestion (``None`` if there are none).
+    """
     precision, recall, f1, support = precision_recall_fscore_support(
         Y, predicted, average=None, zero_division=0)
     per_label = {}
@@ -84,9 +88,13 @@ def label_metrics(Y: np.ndarray, proba: np.ndarray, predicted: np.ndarray,
             "roc_auc": float(roc_auc_score(Y[:, j], proba[:, j])) if both else None,
             "support": int(support[j]),
         }
+    none = Y.sum(axis=1) == 0
     return {
         "labels": per_label,
         "macro_f1": float(f1_score(Y, predicted, average="macro", zero_division=0)),
+        # Share of the texts coded none that get a suggestion: the false alarms a coder meets.
+        "none_fpr": float((predicted[none].sum(axis=1) > 0).mean()) if none.any() else None,
+        "none": int(none.sum()),
         "micro_f1": float(f1_score(Y, predicted, average="micro", zero_division=0)),
         "hamming_loss": float(hamming_loss(Y, predicted)),
         "exact_match": float((predicted == Y).all(axis=1).mean()),
@@ -107,8 +115,8 @@ def summarise(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {
         "labels": {label: {key: spread([r["labels"][label][key] for r in runs])
                            for key in labels[label]} for label in labels},
-        **{key: spread([r[key] for r in runs])
-           for key in ("macro_f1", "micro_f1", "hamming_loss", "exact_match")},
+        **{key: spread([r.get(key) for r in runs])
+           for key in ("macro_f1", "micro_f1", "hamming_loss", "exact_match", "none_fpr")},
         "n": runs[0]["n"],
         "repeats": len(runs),
     }

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_curve
@@ -20,7 +21,8 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from .features import CharNgramCounts
-from .text import SpacyLemmatizer, lemma_stop_words
+from .lexicon import CodebookLexicon, codebook_terms
+from .text import GROUP, NEGATIONS, SpacyLemmatizer, lemma_stop_words
 
 __all__ = ["DEFAULT_SEED", "NarrativeClassifier", "build_pipeline", "grouped_splits"]
 
@@ -74,11 +76,18 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         Folds of the inner, case-grouped cross-validation.
     random_state : int, default=13
         Seed of the fold assignment.
+    stability : float, default=0.0
+        Keep only the features whose coefficient has the same sign in at least this share
+        of the inner folds' models (0 keeps all). With ``groups`` set to the writers'
+        hands, a term that means one thing for one writer and the opposite for another
+        is dropped before the final fit, and the scores are calibrated without it.
     """
 
     def __init__(self, *, C: float = 4.0, class_weight: str | None = "balanced",
                  threshold: str | float = "tuned", n_splits: int = 5,
-                 random_state: int = DEFAULT_SEED, max_iter: int = 1000):
+                 random_state: int = DEFAULT_SEED, max_iter: int = 1000,
+                 stability: float = 0.0):
+        self.stability = stability
         self.C = C
         self.class_weight = class_weight
         self.threshold = threshold
@@ -110,12 +119,12 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         if y.min() == y.max():
             raise ValueError(f"label column {j} has only one value ({y[0]}); every label "
                              "needs positive and negative examples")
-        oof = np.zeros(len(y))
-        for train, test in grouped_splits(y, groups, self.n_splits, self.random_state):
-            if y[train].min() == y[train].max():
-                oof[test] = 0.0
-                continue
-            oof[test] = self._linear().fit(X[train], y[train]).decision_function(X[test])
+        splits = grouped_splits(y, groups, self.n_splits, self.random_state)
+        oof, signs = self._out_of_fold(X, y, splits)
+        if self.stability > 0:
+            agree = np.maximum((signs > 0).mean(axis=0), (signs < 0).mean(axis=0))
+            X = X @ sp.diags((agree >= self.stability).astype(float))
+            oof, _ = self._out_of_fold(X, y, splits)
         platt = LogisticRegression(C=1e4, solver="lbfgs").fit(oof.reshape(-1, 1), y)
         self.calibration_[j] = platt.coef_[0, 0], platt.intercept_[0]
         if self.threshold == "tuned":
@@ -125,6 +134,19 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         final = self._linear().fit(X, y)
         self.coef_[j] = final.coef_[0]
         self.intercept_[j] = final.intercept_[0]
+
+    def _out_of_fold(self, X: Any, y: np.ndarray,
+                     splits: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        """Out-of-fold decision values, and the sign of each fold model's coefficients."""
+        oof = np.zeros(len(y))
+        signs = np.zeros((len(splits), X.shape[1]))
+        for k, (train, test) in enumerate(splits):
+            if y[train].min() == y[train].max():
+                continue
+            fold = self._linear().fit(X[train], y[train])
+            oof[test] = fold.decision_function(X[test])
+            signs[k] = np.sign(fold.coef_[0])
+        return oof, signs
 
     def _calibrate(self, decision: np.ndarray, j: int) -> np.ndarray:
         slope, offset = self.calibration_[j]
@@ -152,14 +174,18 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
-def build_pipeline(*, char_ngrams: bool = True, seed: int = DEFAULT_SEED) -> Pipeline:
+def build_pipeline(*, char_ngrams: bool = True, seed: int = DEFAULT_SEED,
+                   normalise: bool = False, pronouns: bool = True, char_skip: bool = False,
+                   codebook: Any = None, lexicon_weight: float = 1.0,
+                   stability: float = 0.0, C: float = 4.0) -> Pipeline:
     """The full model, unfitted: lemmas → TF-IDF of words and characters → classifier.
 
-    Stop words are dropped from the word features only: the character n-grams see every
-    lemma, since function words and their spelling carry the stance of a speaker.
-    Character n-grams (within words, 3 to 5 characters, over the lemmas) are on by default:
-    they carry spelling variants, transliterations and broken English that word features
-    miss, and they raised macro-F1 both across writers and on the held-out challenge set.
+    Stop words are dropped from the word features. Character n-grams (within words, 3 to
+    5 characters, over the lemmas) carry spelling variants, transliterations and broken
+    English that word features miss. With ``char_skip`` stop words and pronouns give no
+    character n-grams; with ``pronouns=False`` the pronouns are stop words for the word
+    features too. With a ``codebook``, a third block counts each label's indicative terms
+    (:class:`~classifier.lexicon.CodebookLexicon`).
 
     Examples
     --------
@@ -167,14 +193,23 @@ def build_pipeline(*, char_ngrams: bool = True, seed: int = DEFAULT_SEED) -> Pip
     >>> pipeline.get_params()["features__words__ngram_range"]
     (1, 2)
     """
+    stop = lemma_stop_words() if pronouns else lemma_stop_words(keep=NEGATIONS)
     words = TfidfVectorizer(token_pattern=TOKEN, lowercase=False, ngram_range=(1, 2),
-                            min_df=2, max_df=0.5, sublinear_tf=True,
-                            stop_words=lemma_stop_words())
-    chars = Pipeline([("counts", CharNgramCounts(ngram_range=(3, 5), min_df=3, max_df=0.5)),
+                            min_df=2, max_df=0.5, sublinear_tf=True, stop_words=stop)
+    skip = tuple(sorted({*lemma_stop_words(keep=NEGATIONS), "<num>", GROUP})) \
+        if char_skip else ()
+    chars = Pipeline([("counts", CharNgramCounts(ngram_range=(3, 5), min_df=3, max_df=0.5,
+                                                 skip_words=skip)),
                       ("tfidf", TfidfTransformer(sublinear_tf=True))])
-    union = FeatureUnion([("words", words), ("chars", chars if char_ngrams else "drop")])
+    blocks: list[tuple[str, Any]] = [("words", words),
+                                     ("chars", chars if char_ngrams else "drop")]
+    lemmatizer = SpacyLemmatizer(normalise=normalise)
+    if codebook is not None:
+        terms = codebook_terms(codebook, clone(lemmatizer).fit([]))
+        blocks.append(("lexicon", CodebookLexicon(terms=terms, names=tuple(codebook.ids),
+                                                  weight=lexicon_weight)))
     return Pipeline([
-        ("lemmas", SpacyLemmatizer()),
-        ("features", union),
-        ("classifier", NarrativeClassifier(random_state=seed)),
+        ("lemmas", lemmatizer),
+        ("features", FeatureUnion(blocks)),
+        ("classifier", NarrativeClassifier(random_state=seed, stability=stability, C=C)),
     ])

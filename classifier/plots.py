@@ -15,6 +15,7 @@ __all__ = [
     "cooccurrence",
     "generalisation",
     "learning_curve",
+    "lengths",
     "pr_curves",
 ]
 
@@ -174,4 +175,23 @@ def coder_matrix(matrix: dict[str, Any], path: Path) -> Path:
         ax.text(c, r, "–" if np.isnan(value) else f"{value:.2f}", ha="center", va="center",
                 color="white" if value > 0.6 else "black")
     ax.set_title("Cohen's κ, all labels pooled")
+    return _save(fig, path)
+
+
+def lengths(train: dict[str, Any], test: dict[str, Any], path: Path) -> Path:
+    """Share of texts by length in words, training corpus beside the test set."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    bins = train["bins"]
+    names = [f"{lo}–{hi - 1}" if hi < 1000 else f"{lo}+" for lo, hi in zip(bins, bins[1:])]
+    x = np.arange(len(names))
+    for offset, (name, hist) in zip((-0.2, 0.2), (("training", train), ("test", test))):
+        counts = np.asarray(hist["counts"], dtype=float)
+        ax.bar(x + offset, counts / max(counts.sum(), 1), width=0.4,
+               label=f"{name} (mean {hist['mean']:.0f} words)")
+    ax.set_xticks(x, names, rotation=45)
+    ax.set_xlabel("words per text")
+    ax.set_ylabel("share of texts")
+    ax.legend()
+    ax.set_title("Lengths: training corpus and test set")
     return _save(fig, path)

@@ -11,6 +11,7 @@ import markdown
 
 from . import plots
 from .files import atomic_path
+from .render_testset import testset_sections
 
 __all__ = ["render_markdown", "write_report"]
 
@@ -171,7 +172,10 @@ def _render_model(m: dict[str, Any], labels: list[str], figures: dict[str, str])
     out = ["# Evaluation of a saved model", "",
            f"Model `{m['model']['file']}` ({m['model']['version']}) on `{m['test']['file']}` "
            f"(SHA-256 `{m['test']['sha256'][:16]}…`).", "", "## Metrics per label", "",
-           *_per_label(m["test"]["overall"], labels)]
+           *_per_label(m["test"]["overall"], labels),
+           f"none-FPR (texts coded none that get a suggestion): {_num(m['test']['overall'].get('none_fpr'))} "
+           f"of {m['test']['overall'].get('none', '–')}.", "",
+           *testset_sections(m, labels)]
     if m["test"]["hands"]:
         out += _groups("By hand", m["test"]["hands"], labels)
     out += ["## Thresholds", "", *_thresholds(m["thresholds"]), "## Figures", ""]
@@ -197,6 +201,9 @@ def _figures(results: dict[str, Any], out: Path) -> dict[str, str]:
                                                       out / "learning_curve.png")
         made["generalisation"] = plots.generalisation(_headline(m, labels)[1], labels,
                                                       out / "generalisation.png")
+    elif m.get("lengths", {}).get("training") is not None:
+        made["lengths"] = plots.lengths(m["lengths"]["training"], m["lengths"]["test"],
+                                        out / "lengths.png")
     return {name: path.name for name, path in made.items()}
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import clone
 
 from .artifact import load_model
-from .baselines import keyword_pipeline, prior_pipeline
+from .baselines import keyword_pipeline, prior_pipeline, tfidf_pipeline
 from .codebook import codebook_from_dict, load_codebook
 from .corpus import (
     DEFAULT_CORPUS,
@@ -32,10 +32,12 @@ from .evaluate import (
     case_folds,
     cross_validate,
     held_out_metrics,
+    label_metrics,
     leave_one_group_out,
 )
 from .model import DEFAULT_SEED, build_pipeline
 from .render import write_report
+from .testset import coded_suggested, false_positive_terms, length_histogram, unseen_tokens
 
 __all__ = ["ABLATIONS", "evaluate_corpus", "evaluate_model", "write_report"]
 
@@ -126,11 +128,42 @@ def evaluate_corpus(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path
             "arrays": {"Y": Y, "proba": full.proba[0], "predicted": full.predicted[0]}}
 
 
+def _baselines_on(test_texts: list[str], Y: np.ndarray, book: Any,
+                  progress: Progress) -> dict[str, Any]:
+    """The baselines, each fitted on the shipped corpus, scored on the test texts."""
+    frame = load_corpus(DEFAULT_CORPUS, book, require_case=False)
+    train_Y, train_texts = label_matrix(frame, book), list(frame["text"])
+    groups = frame["case_id"].to_numpy() if "case_id" in frame else None
+    out = {}
+    for name, pipeline in (("keyword matcher", keyword_pipeline(book)),
+                           ("TF-IDF + logistic regression", tfidf_pipeline())):
+        progress(f"baseline: {name}, fitted on {DEFAULT_CORPUS.name}")
+        pipeline.fit(train_texts, train_Y, classifier__groups=groups)
+        out[name] = label_metrics(Y, pipeline.predict_proba(test_texts),
+                                  pipeline.predict(test_texts), book.ids)
+    return out
+
+
+def _training_lengths(model: Any, book: Any) -> dict[str, Any] | None:
+    """The training texts' length histogram: from the card, or the shipped corpus it names."""
+    recorded = model.card["training_data"].get("lengths")
+    if recorded is not None:
+        return dict(recorded)
+    if model.card["training_data"].get("sha256") == file_sha256(DEFAULT_CORPUS):
+        return length_histogram(list(load_corpus(DEFAULT_CORPUS, book, require_case=False)
+                                     ["text"]))
+    return None
+
+
 def evaluate_model(model_path: str | Path | None, test: str | Path, *,
-                   progress: Progress = _quiet) -> dict[str, Any]:
+                   baselines: bool = True, progress: Progress = _quiet) -> dict[str, Any]:
     """The same metrics for a saved model on an external labelled file.
 
     The file needs ``id``, ``text`` and ``labels`` (possibly empty); other fields are ignored.
+    Beside the metrics: the coded → suggested table, the terms behind the false
+    positives, the share of the test's tokens unseen in training, the lengths of both
+    sides, and (with ``baselines``) the keyword matcher and plain TF-IDF + logistic
+    regression fitted on the shipped corpus and scored on the same file.
     """
     model = load_model(model_path)
     book = codebook_from_dict(model.card["codebook"], "model card")
@@ -141,12 +174,20 @@ def evaluate_model(model_path: str | Path | None, test: str | Path, *,
     predicted = (proba >= np.array([model.thresholds[lab] for lab in book.ids])).astype(np.int8)
     held = held_out_metrics(model.pipeline, Path(test), book)
     fold_of = np.zeros(len(texts), dtype=int)  # one "fold": the saved model scored them all
+    progress("error analysis")
     metrics = {
         "model": {"file": str(model_path), "version": model.version},
         "test": held,
+        "none_fpr": held["overall"]["none_fpr"],
+        "coded_suggested": coded_suggested(Y, predicted, book.ids),
         "errors": error_analysis(frame, Y, proba, predicted, book.ids, [model.pipeline],
                                  fold_of),
+        "false_positive_terms": false_positive_terms(model.pipeline, texts, Y, predicted,
+                                                     book.ids),
+        "vocabulary": unseen_tokens(model.pipeline, texts),
+        "lengths": {"training": _training_lengths(model, book), "test": length_histogram(texts)},
         "thresholds": threshold_tradeoffs(model.pipeline, Y, proba, book.ids),
+        "baselines": _baselines_on(texts, Y, book, progress) if baselines else {},
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     return {"kind": "model", "metrics": metrics, "labels": book.ids,

@@ -28,12 +28,26 @@ KEPT_STOP_WORDS = frozenset({
     "no", "not", "never", "nothing", "nobody", "none", "n't", "without", "against",
     "we", "they", "us", "them", "our", "their", "nor", "only", "own", "because",
 })
+NEGATIONS = frozenset({"no", "not", "never", "nothing", "nobody", "none", "n't", "without",
+                       "nor"})
 # A blank line, whatever wrote the file: LF, CRLF or a lone CR.
 PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\n|\r)[ \t]*(?:\r\n|\n|\r)\s*")
 MAX_CACHED = 500_000  # remembered chunks of text; bounds memory on endless archives
 LEARN_AT_ONCE = 20_000  # new chunks handed to spaCy in one call
 SEPARATOR = "\x1e"  # between the saved pieces; a piece holding it is not saved
 MAX_BLOCK = 100_000  # characters sentencized at once; far below spaCy's max_length
+# The group as speakers and reporters name it: with ``normalise`` each name becomes one
+# token, so what the corpus says of "the dawla" holds for "ISIS" and "Daesh" too.
+GROUP = "<group>"
+GROUP_NAMES = frozenset({"isis", "isil", "daesh", "daish", "da'esh", "dawla", "dawlah",
+                         "caliphate", "khilafa", "khilafah"})
+GROUP_CASED = frozenset({"IS", "State"})  # only as written: "is" and "state" stay words
+# Lookup-table lemmas that change the meaning: "fed up" is not about feeding.
+LEMMA_TRAPS = {"fed": "fed"}
+# Curly quotes and apostrophes become straight ones before tokenising, so "don’t" splits
+# and lemmatises as "don't" does; one character for one, so offsets stay the same.
+STRAIGHT_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
+                                 "\u02bc": "'"})
 
 
 @lru_cache(maxsize=1)
@@ -67,6 +81,10 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
     ----------
     lemmatize : bool, default=True
         Map each token to its lemma; with False only lower-case the tokens.
+    normalise : bool, default=False
+        Read curly quotes as straight ones, write every name of the group (ISIS, IS,
+        Daesh, the State, dawla, caliphate) as ``<group>``, and keep lemmas that would
+        change the meaning (``fed`` stays ``fed``, not ``feed``).
 
     Examples
     --------
@@ -74,8 +92,9 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
     ['the emir be steal car']
     """
 
-    def __init__(self, *, lemmatize: bool = True):
+    def __init__(self, *, lemmatize: bool = True, normalise: bool = False):
         self.lemmatize = lemmatize
+        self.normalise = normalise
 
     def fit(self, X: Iterable[str], y: Any = None) -> SpacyLemmatizer:
         self.lookups_ = _packaged_lemma_lookups() if self.lemmatize else b""
@@ -107,6 +126,11 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
         if token.like_num:
             return "<num>"
         form = token.lower_
+        if getattr(self, "normalise", False):
+            if form in GROUP_NAMES or token.text in GROUP_CASED:
+                return GROUP
+            if form in LEMMA_TRAPS:
+                return LEMMA_TRAPS[form]
         table = self.__dict__["_lookup"]
         return table.get(form, form) if table is not None else form
 
@@ -131,7 +155,10 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
             ends = list(itertools.accumulate(len(c) + 1 for c in batch))
             words: list[list[str]] = [[] for _ in batch]
             piece = 0
-            for token in _tokenizer_nlp().tokenizer(" ".join(batch)):
+            joined = " ".join(batch)
+            if getattr(self, "normalise", False):
+                joined = joined.translate(STRAIGHT_QUOTES)
+            for token in _tokenizer_nlp().tokenizer(joined):
                 while token.idx >= ends[piece]:
                     piece += 1
                 word = self._output(token)
@@ -170,11 +197,15 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
         return tags
 
 
-def lemma_stop_words() -> list[str]:
-    """spaCy's English stop words as lemmas, without negations and ``we``/``they``."""
+def lemma_stop_words(keep: Iterable[str] = KEPT_STOP_WORDS) -> list[str]:
+    """spaCy's English stop words as lemmas, without the words in ``keep``.
+
+    By default negations and ``we``/``they`` are kept (not stop words); ``keep=NEGATIONS``
+    drops the pronouns too, which differ between writers more than between narratives.
+    """
     lemmatizer = SpacyLemmatizer().fit([])
     words = set(lemmatizer.transform(sorted(STOP_WORDS)))
-    return sorted({w for phrase in words for w in phrase.split()} - KEPT_STOP_WORDS)
+    return sorted({w for phrase in words for w in phrase.split()} - set(keep))
 
 
 @dataclass(frozen=True)

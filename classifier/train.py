@@ -25,6 +25,7 @@ from .corpus import (
 from .errors import CorpusError, Problem
 from .evaluate import Fold, case_folds, cross_validate, held_out_metrics
 from .model import DEFAULT_SEED, build_pipeline
+from .testset import length_histogram
 
 __all__ = ["MIN_PER_LABEL", "check_label_support", "library_versions", "train"]
 
@@ -163,6 +164,7 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
             "quotations": len(texts),
             "cases": len(set(groups)),
             "counts": _counts(Y, book.ids),
+            "lengths": length_histogram(texts),
             "hands": sorted(frame["hand"].dropna().unique().tolist())
             if "hand" in frame else [],
         },
