@@ -126,13 +126,16 @@ def train_cli(
         help="Held-out labelled file scored into the model card (never trained on).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = DEFAULT_SEED,
     char_ngrams: Annotated[bool, typer.Option(help="Character n-gram features.")] = True,
+    real: Annotated[Path | None, typer.Option(
+        help="Real statements (id, text, labels) scored into the model card, first; never "
+             "trained on, nothing fitted on them.")] = None,
 ) -> None:
     """Train a model on a coded corpus and save it with its model card.
 
     Example: narratives train --corpus data/quotations.jsonl --out models/narratives.joblib
     """
     card = train(corpus, codebook=codebook, cases=cases, out=out_path, challenge=challenge,
-                 seed=seed, char_ngrams=char_ngrams,
+                 seed=seed, char_ngrams=char_ngrams, real=real,
                  progress=lambda message: err.print(f"[dim]{message}[/dim]"))
     cv = card["metrics"]["cross_validated"]
     table = Table("narrative", "precision", "recall", "F1", "support", box=None,
@@ -141,6 +144,11 @@ def train_cli(
         table.add_row(label, f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}",
                       str(m["support"]))
     out.print(table)
+    if "real_statements" in card["metrics"]:
+        r = card["metrics"]["real_statements"]
+        fpr = "–" if r["none_fpr"] is None else f"{r['none_fpr']:.3f}"
+        out.print(f"macro-F1 {r['macro_f1']:.3f}, none-FPR {fpr} (real "
+                  f"statements {r['file']}, {r['n']} of them, measured only)")
     out.print(f"macro-F1 {cv['macro_f1']:.3f} (cross-validated)")
     if "challenge" in card["metrics"]:
         out.print(f"macro-F1 {card['metrics']['challenge']['macro_f1']:.3f} "

@@ -7,7 +7,9 @@ calibrated score is a monotone function of that sum.
 
 Character n-grams are hard to read, so by default each one's contribution is shared
 equally among the words of the text it occurs in; the total stays exact, and the
-reasons read as words and word pairs.
+reasons read as words and word pairs. Likewise a codebook-lexicon column (a label's
+indicative terms counted, see :mod:`classifier.lexicon`) is shared among the codebook
+terms the text contains.
 """
 
 from __future__ import annotations
@@ -52,23 +54,35 @@ class Explanation:
 
 
 def feature_names(pipeline: Pipeline) -> np.ndarray:
-    """Readable names of the model's features: word n-grams as lemmas, characters in «»."""
+    """Readable names: word n-grams as lemmas, characters in «», codebook columns in ‹›."""
     names = pipeline.named_steps["features"].get_feature_names_out()
     readable = []
     for name in names:
         kind, _, term = str(name).partition("__")
-        readable.append(f"«{term}»" if kind == "chars" else term)
+        readable.append(f"«{term}»" if kind == "chars" else
+                        f"‹codebook terms: {term}›" if kind == "lexicon" else term)
     return np.asarray(readable, dtype=object)
 
 
 def _owners(pipeline: Pipeline, lemmas: str) -> dict[str, list[str]]:
-    """For one lemmatised text, the words each of its character n-grams comes from."""
-    chars = pipeline.named_steps["features"].get_params().get("chars")
-    if chars is None or isinstance(chars, str):
-        return {}
-    analyze = chars.named_steps["counts"].build_analyzer()
+    """For one lemmatised text, the words each of its character n-grams comes from, and
+    the codebook terms behind each codebook-lexicon column."""
+    parts = pipeline.named_steps["features"].get_params()
     owners: dict[str, list[str]] = {}
+    lexicon = parts.get("lexicon")
+    if lexicon is not None and not isinstance(lexicon, str):
+        for name, pattern in zip(lexicon.names, lexicon.patterns_, strict=True):
+            if pattern is not None:
+                owners[f"‹codebook terms: {name}›"] = pattern.findall(lemmas)
+    chars = parts.get("chars")
+    if chars is None or isinstance(chars, str):
+        return owners
+    counts = chars.named_steps["counts"]
+    analyze = counts.build_analyzer()
+    skip = frozenset(getattr(counts, "skip_words", ()))
     for word in lemmas.split():
+        if word in skip:
+            continue
         for gram in analyze(word):
             owners.setdefault(f"«{gram}»", []).append(word)
     return owners

@@ -30,10 +30,13 @@ def supports(pipeline: Pipeline) -> bool:
     """Whether ``pipeline`` has the shape this fast path reproduces."""
     try:
         features = pipeline.named_steps["features"]
-        words = dict(features.transformer_list)["words"]
-        chars = dict(features.transformer_list)["chars"]
+        parts = dict(features.transformer_list)
+        words, chars = parts["words"], parts["chars"]
         lemmas = pipeline.named_steps["lemmas"]
     except (KeyError, AttributeError):
+        return False
+    if [name for name, _ in features.transformer_list] not in (["words", "chars"],
+                                                               ["words", "chars", "lexicon"]):
         return False
     plain = (features.transformer_weights is None and words.analyzer == "word"
              and words.token_pattern == r"[^ ]+" and not words.lowercase
@@ -50,6 +53,8 @@ class FastFeatures:
         parts = dict(features.transformer_list)
         self.words = parts["words"]
         self.chars = None if isinstance(parts["chars"], str) else parts["chars"]
+        lexicon = parts.get("lexicon")
+        self.lexicon = None if lexicon is None or isinstance(lexicon, str) else lexicon
         self.word_weights = TfidfTransformer(norm=self.words.norm, use_idf=self.words.use_idf,
                                              smooth_idf=self.words.smooth_idf,
                                              sublinear_tf=self.words.sublinear_tf)
@@ -192,4 +197,10 @@ class FastFeatures:
         if self.chars is not None:
             counts = self._char_counts(ids, doc, n)
             blocks.append(self.chars.named_steps["tfidf"].transform(counts))
+        if self.lexicon is not None:
+            # The codebook's terms may span several words: matched on the lemmas as text.
+            names = np.asarray(list(self.lemma_id), dtype=object)
+            bounds = np.searchsorted(doc, np.arange(1, n))
+            lemmas = [" ".join(part) for part in np.split(names[ids], bounds)]
+            blocks.append(self.lexicon.transform(lemmas))
         return sp.hstack(blocks, format="csr")

@@ -175,7 +175,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
 
 
 def build_pipeline(*, char_ngrams: bool = True, seed: int = DEFAULT_SEED,
-                   normalise: bool = False, pronouns: bool = True, char_skip: bool = False,
+                   normalise: bool = True, pronouns: bool = True, char_skip: bool = True,
                    codebook: Any = None, lexicon_weight: float = 1.0,
                    stability: float = 0.0, C: float = 4.0) -> Pipeline:
     """The full model, unfitted: lemmas → TF-IDF of words and characters → classifier.

@@ -74,21 +74,21 @@ def evaluate_corpus(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path
     lemmas = _Lemmas(texts)
     splits = [case_folds(Y, groups, n_splits=folds, seed=seed + r) for r in range(repeats)]
     both_sides = sum(len(set(groups[tr]) & set(groups[te])) for s in splits for tr, te in s)
-    model = build_pipeline(seed=seed)
+    model = build_pipeline(seed=seed, codebook=book)
 
     progress(f"full model: {repeats} × {folds}-fold cross-validation grouped by case")
     full = cross_validate(model, lemmas, Y, groups, book.ids, folds=splits, n_jobs=n_jobs,
                           keep_models=True)
     compared = {"full model": full.summary}
     others = {"label prior": prior_pipeline(seed), "keyword matcher": keyword_pipeline(book)}
-    others.update({name: build_pipeline(seed=seed).set_params(**params)
+    others.update({name: build_pipeline(seed=seed, codebook=book).set_params(**params)
                    for name, params in ABLATIONS.items()})
     for name, pipeline in others.items():
         progress(f"{name}: same folds")
         compared[name] = cross_validate(pipeline, lemmas, Y, groups, book.ids, folds=splits,
                                         n_jobs=n_jobs).summary
     progress("fitting on the whole corpus")
-    final = build_pipeline(seed=seed).fit(texts, Y, classifier__groups=groups)
+    final = build_pipeline(seed=seed, codebook=book).fit(texts, Y, classifier__groups=groups)
     held: dict[str, Any] | None = None
     if challenge is not None:
         progress("every model once more, fitted on the whole corpus, on the challenge set")

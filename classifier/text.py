@@ -43,7 +43,7 @@ GROUP_NAMES = frozenset({"isis", "isil", "daesh", "daish", "da'esh", "dawla", "d
                          "caliphate", "khilafa", "khilafah"})
 GROUP_CASED = frozenset({"IS", "State"})  # only as written: "is" and "state" stay words
 # Lookup-table lemmas that change the meaning: "fed up" is not about feeding.
-LEMMA_TRAPS = {"fed": "fed"}
+LEMMA_TRAPS = {"fed": "fed", "tired": "tired"}
 # Curly quotes and apostrophes become straight ones before tokenising, so "don’t" splits
 # and lemmatises as "don't" does; one character for one, so offsets stay the same.
 STRAIGHT_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',

@@ -114,14 +114,16 @@ def _counts(Y: np.ndarray, labels: list[str]) -> dict[str, int]:
 def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = None,
           cases: str | Path | None = None, out: str | Path = DEFAULT_MODEL,
           challenge: str | Path | None = None, seed: int = DEFAULT_SEED,
-          char_ngrams: bool = True, cv_folds: int = 5,
+          char_ngrams: bool = True, cv_folds: int = 5, real: str | Path | None = None,
           progress: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
     """Validate the corpus, cross-validate by case, fit on everything and save; return the card.
 
     With the shipped corpus, the shipped cases and challenge files are used unless others
     are given.
     ``challenge`` is a labelled file never used for fitting or thresholds; its figures go
-    into the card beside the cross-validated ones.
+    into the card beside the cross-validated ones. ``real`` is a file of real statements
+    (``id``, ``text``, ``labels``), scored only: its figures come first in the card, with
+    the counts they rest on, and nothing is fitted on it.
     """
     corpus, out = Path(corpus), Path(out)
     book = load_codebook(codebook)
@@ -131,7 +133,7 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
     Y = label_matrix(frame, book)
     groups = frame["case_id"].to_numpy()
     texts = list(frame["text"])
-    pipeline = build_pipeline(char_ngrams=char_ngrams, seed=seed)
+    pipeline = build_pipeline(char_ngrams=char_ngrams, seed=seed, codebook=book)
     split = _case_folds(Y, groups, str(corpus), folds=cv_folds, seed=seed,
                         inner=pipeline.named_steps["classifier"].n_splits)
     check_label_support(Y, groups, book.ids, str(corpus), folds=cv_folds)
@@ -140,8 +142,13 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
     cv = cross_validate(pipeline, texts, Y, groups, book.ids, folds=[split], seed=seed)
     progress("fitting the final model on every quotation")
     pipeline.fit(texts, Y, classifier__groups=groups)
-    metrics: dict[str, Any] = {"cross_validated": {**cv.runs[0], "folds": cv_folds,
-                                                   "seed": seed, "grouped_by": "case"}}
+    metrics: dict[str, Any] = {}
+    if real is not None:
+        progress(f"scoring the real statements {real} (measured only, never fitted on)")
+        held = held_out_metrics(pipeline, real, book)
+        metrics["real_statements"] = {**held.pop("overall"), **held}
+    metrics["cross_validated"] = {**cv.runs[0], "folds": cv_folds, "seed": seed,
+                                  "grouped_by": "case"}
     if challenge is not None:
         progress(f"scoring the held-out file {challenge}")
         held = held_out_metrics(pipeline, challenge, book)

@@ -125,3 +125,27 @@ def test_the_readme_figures_are_the_shipped_model_card():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"**{card['cross_validated']['macro_f1']:.2f}**" in readme
     assert f"**{card['challenge']['macro_f1']:.2f}**" in readme
+    real = card["real_statements"]  # the first column of the README's table
+    assert f"**{real['macro_f1']:.2f}**" in readme
+    assert f"{real['none_fpr']:.2f}" in readme
+
+
+REAL = ROOT.parent / "shared" / "real-dev" / "statements.jsonl"
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="the shared real statements are not at hand")
+def test_the_cards_real_statement_figures_are_a_fresh_evaluation():
+    from classifier.codebook import codebook_from_dict
+    from classifier.evaluate import held_out_metrics
+
+    model = load_model()
+    recorded = model.card["metrics"]["real_statements"]
+    assert recorded["sha256"] == file_sha256(REAL), "the real statements changed: make train"
+    book = codebook_from_dict(model.card["codebook"], "model card")
+    fresh = held_out_metrics(model.pipeline, REAL, book)["overall"]
+    assert recorded["n"] == fresh["n"] and recorded["none"] == fresh["none"]
+    assert recorded["macro_f1"] == pytest.approx(fresh["macro_f1"], abs=1e-9)
+    assert recorded["none_fpr"] == pytest.approx(fresh["none_fpr"], abs=1e-9)
+    for label, figures in fresh["labels"].items():
+        assert recorded["labels"][label]["f1"] == pytest.approx(figures["f1"], abs=1e-9)
+        assert recorded["labels"][label]["support"] == figures["support"]

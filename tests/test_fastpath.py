@@ -55,3 +55,15 @@ def test_the_model_uses_it_and_scores_do_not_change():
     batch = texts()[:300]
     assert np.array_equal(model.predict_proba(batch), model.pipeline.predict_proba(batch))
     assert "_fast" in model.__dict__
+
+
+def test_with_the_codebook_lexicon_and_skipped_words(tiny_corpus, codebook):
+    from classifier import label_matrix, load_corpus
+
+    frame = load_corpus(tiny_corpus, codebook)
+    pipeline = build_pipeline(codebook=codebook)
+    pipeline.fit(list(frame["text"]), label_matrix(frame, codebook))
+    assert supports(pipeline)
+    batch = [*frame["text"], *ODD, "ISIS killed anyone, I was fed up and trapped.", ""]
+    assert np.array_equal(FastFeatures(pipeline).transform(batch).toarray(),
+                          pipeline[:-1].transform(batch).toarray())

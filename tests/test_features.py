@@ -34,3 +34,20 @@ def test_clone_and_pickle_keep_it_working():
 def test_a_single_string_is_refused():
     with pytest.raises(ValueError, match="Iterable over raw text documents expected"):
         CharNgramCounts().fit(TRAIN).transform("emir")
+
+
+def test_skipped_words_give_no_character_ngrams():
+    from classifier.features import CharNgramCounts
+
+    counts = CharNgramCounts(ngram_range=(3, 3), skip_words=("they", "them"))
+    X = counts.fit_transform(["they kill them", "kill"])
+    assert not any("the" in gram for gram in counts.vocabulary_)
+    assert (X.toarray()[0] == X.toarray()[1]).all()
+    assert counts.transform(["they them"]).sum() == 0
+    assert clone_params(counts) == counts.get_params()
+
+
+def clone_params(estimator):
+    from sklearn.base import clone
+
+    return clone(estimator).get_params()

@@ -70,3 +70,19 @@ def test_same_seed_same_model(data):
 def test_a_label_without_positives_is_refused():
     with pytest.raises(ValueError, match="label column 0 has only one value"):
         NarrativeClassifier().fit(np.eye(6), np.zeros((6, 1)))
+
+
+def test_stability_drops_a_feature_whose_sign_flips_between_groups():
+    from classifier.model import NarrativeClassifier
+
+    rng = np.random.default_rng(0)
+    n = 120
+    y = rng.integers(0, 2, n)
+    groups = np.repeat(np.arange(6), n // 6)
+    steady = y + rng.normal(0, 0.3, n)
+    flip = np.where(groups % 2 == 0, y, 1 - y) + rng.normal(0, 0.1, n)  # means opposite things
+    X = np.column_stack([steady, flip])
+    plain = NarrativeClassifier(n_splits=3).fit(X, y[:, None], groups=groups)
+    stable = NarrativeClassifier(n_splits=3, stability=1.0).fit(X, y[:, None], groups=groups)
+    assert plain.coef_[0, 1] != 0 and stable.coef_[0, 1] == 0
+    assert stable.coef_[0, 0] > 0

@@ -116,3 +116,16 @@ def test_a_paragraph_longer_than_a_block_is_read_in_blocks(monkeypatch):
 def test_a_blank_line_breaks_paragraphs_whatever_the_line_endings(newline):
     text = f"One. Two.{newline}{newline}Three."
     assert [p.text for p in split_passages(text, sentences=3)] == ["One. Two.", "Three."]
+
+
+def test_normalise_names_the_group_one_way_and_keeps_fed_up():
+    from classifier.text import GROUP, SpacyLemmatizer
+
+    lemmatizer = SpacyLemmatizer(normalise=True).fit([])
+    out = lemmatizer.transform(["ISIS, Daesh, the dawla [IS] and the Islamic State.",
+                                "I’m fed up, I don’t care.", "The state is a word; so is is."])
+    assert out[0].split().count(GROUP) == 5 and "isis" not in out[0]
+    assert out[1] == "i be fed up i do not care"
+    assert GROUP not in out[2] and "state" in out[2]
+    plain = SpacyLemmatizer().fit([]).transform(["I’m fed up with ISIS."])[0]
+    assert "feed" in plain and "isis" in plain  # the default stays as it was
