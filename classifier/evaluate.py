@@ -27,7 +27,7 @@ from sklearn.pipeline import Pipeline
 
 from .codebook import Codebook
 from .corpus import file_sha256, label_matrix, load_corpus
-from .model import DEFAULT_SEED
+from .model import DEFAULT_SEED, calibration_groups
 
 __all__ = [
     "CrossValidation",
@@ -138,9 +138,12 @@ class _Lemmas:
 
 
 def _fit_fold(pipeline: Pipeline, lemmas: np.ndarray, Y: np.ndarray, groups: np.ndarray,
-              train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray, Pipeline]:
+              train: np.ndarray, test: np.ndarray,
+              hands: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, Pipeline]:
     rest = clone(pipeline[1:])
-    rest.fit(list(lemmas[train]), Y[train], classifier__groups=groups[train])
+    inner = calibration_groups(None if hands is None else hands[train], groups[train],
+                               rest.named_steps["classifier"].get_params().get("n_splits", 5))
+    rest.fit(list(lemmas[train]), Y[train], classifier__groups=inner)
     docs = list(lemmas[test])
     fitted = Pipeline([(pipeline.steps[0][0], clone(pipeline.steps[0][1]).fit([])),
                        *rest.steps])
@@ -166,13 +169,16 @@ def cross_validate(pipeline: Pipeline, texts: Sequence[str] | _Lemmas, Y: np.nda
                    groups: np.ndarray, labels: Sequence[str], *,
                    folds: Sequence[Sequence[Fold]] | None = None, n_splits: int = 5,
                    repeats: int = 1, seed: int = DEFAULT_SEED, n_jobs: int = 1,
-                   keep_models: bool = False) -> CrossValidation:
+                   keep_models: bool = False, hands: np.ndarray | None = None
+                   ) -> CrossValidation:
     """Out-of-fold scores and metrics of ``pipeline`` over case-grouped folds.
 
     Each fold fits a fresh clone on the other folds' cases (thresholds included, chosen
     inside the training side only) and scores the held-out cases. ``folds`` (one list of
     folds per repeat) lets several pipelines share the very same splits. The pipeline's
     first step must be a stateless text transformer (its output is computed once).
+    With ``hands``, the classifier's own inner folds (calibration, thresholds) hold out
+    whole hands of each training side, as the shipped model's do.
     """
     cache = texts if isinstance(texts, _Lemmas) else _Lemmas(texts)
     lemmas = cache.of(pipeline)
@@ -180,8 +186,8 @@ def cross_validate(pipeline: Pipeline, texts: Sequence[str] | _Lemmas, Y: np.nda
         folds = [case_folds(Y, groups, n_splits=n_splits, seed=seed + r) for r in range(repeats)]
     result = CrossValidation([], [], [])
     for r, split in enumerate(folds):
-        outputs = Parallel(n_jobs=n_jobs)(delayed(_fit_fold)(pipeline, lemmas, Y, groups, tr, te)
-                                          for tr, te in split)
+        outputs = Parallel(n_jobs=n_jobs)(delayed(_fit_fold)(pipeline, lemmas, Y, groups, tr, te,
+                                                             hands) for tr, te in split)
         proba = np.zeros(Y.shape)
         predicted = np.zeros(Y.shape, dtype=np.int8)
         for (_, test), (p, y, model) in zip(split, outputs, strict=True):
@@ -210,8 +216,8 @@ def leave_one_group_out(pipeline: Pipeline, texts: Sequence[str] | _Lemmas, Y: n
     lemmas = cache.of(pipeline)
     names = sorted(set(held))
     splits = [(np.flatnonzero(held != g), np.flatnonzero(held == g)) for g in names]
-    outputs = Parallel(n_jobs=n_jobs)(delayed(_fit_fold)(pipeline, lemmas, Y, cases, tr, te)
-                                      for tr, te in splits)
+    outputs = Parallel(n_jobs=n_jobs)(delayed(_fit_fold)(pipeline, lemmas, Y, cases, tr, te,
+                                                         held) for tr, te in splits)
     proba = np.zeros(Y.shape)
     predicted = np.zeros(Y.shape, dtype=np.int8)
     per_group = {}

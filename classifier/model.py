@@ -24,7 +24,8 @@ from .features import CharNgramCounts
 from .lexicon import CodebookLexicon, codebook_terms
 from .text import GROUP, NEGATIONS, SpacyLemmatizer, lemma_stop_words
 
-__all__ = ["DEFAULT_SEED", "NarrativeClassifier", "build_pipeline", "grouped_splits"]
+__all__ = ["DEFAULT_SEED", "NarrativeClassifier", "build_pipeline", "calibration_groups",
+           "grouped_splits"]
 
 DEFAULT_SEED = 13
 TOKEN = r"[^ ]+"  # the lemmatizer already tokenised: split on its single spaces
@@ -47,6 +48,20 @@ def grouped_splits(y: np.ndarray, groups: np.ndarray | None, n_splits: int,
         splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed)
         return list(splitter.split(index, y, groups))
     return list(GroupKFold(n_splits).split(index, y, groups))
+
+
+def calibration_groups(hands: np.ndarray | None, cases: np.ndarray,
+                       n_splits: int) -> np.ndarray:
+    """The groups of the classifier's inner folds: writers' hands where there are enough.
+
+    Calibration and thresholds are chosen on out-of-fold scores; when whole hands are held
+    out, they are chosen on text by writers the inner model never saw, which is what a
+    model meets on testimony from elsewhere. With fewer than ``n_splits`` hands (or none
+    recorded) the folds are grouped by case.
+    """
+    if hands is not None and len(hands) == len(cases) and len(np.unique(hands)) >= n_splits:
+        return hands
+    return cases
 
 
 def _best_f1_threshold(y: np.ndarray, proba: np.ndarray) -> float:
@@ -175,17 +190,20 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
 
 
 def build_pipeline(*, char_ngrams: bool = True, seed: int = DEFAULT_SEED,
-                   normalise: bool = True, pronouns: bool = True, char_skip: bool = True,
+                   normalise: bool = True, pronouns: bool = True, char_skip: bool = False,
                    codebook: Any = None, lexicon_weight: float = 1.0,
                    stability: float = 0.0, C: float = 4.0) -> Pipeline:
     """The full model, unfitted: lemmas → TF-IDF of words and characters → classifier.
 
-    Stop words are dropped from the word features. Character n-grams (within words, 3 to
-    5 characters, over the lemmas) carry spelling variants, transliterations and broken
-    English that word features miss. With ``char_skip`` stop words and pronouns give no
-    character n-grams; with ``pronouns=False`` the pronouns are stop words for the word
-    features too. With a ``codebook``, a third block counts each label's indicative terms
-    (:class:`~classifier.lexicon.CodebookLexicon`).
+    The lemmatizer ``normalise``s (curly quotes, one token for every name of the group,
+    no lemma that changes the meaning). Stop words are dropped from the word features,
+    but negations and ``we``/``they`` are kept. Character n-grams (within words, 3 to 5
+    characters, over the lemmas) carry spelling variants, transliterations and broken
+    English that word features miss. With a ``codebook`` (as ``narratives train`` does),
+    a third block counts each label's indicative terms
+    (:class:`~classifier.lexicon.CodebookLexicon`). Options measured and left off by
+    default: ``char_skip`` (no character n-grams for stop words and pronouns),
+    ``pronouns=False`` (pronouns are stop words too) and ``stability``.
 
     Examples
     --------

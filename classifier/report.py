@@ -35,7 +35,7 @@ from .evaluate import (
     label_metrics,
     leave_one_group_out,
 )
-from .model import DEFAULT_SEED, build_pipeline
+from .model import DEFAULT_SEED, build_pipeline, calibration_groups
 from .render import write_report
 from .testset import coded_suggested, false_positive_terms, length_histogram, unseen_tokens
 
@@ -48,6 +48,8 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no class weights": {"classifier__class_weight": None},
     "no character n-grams": {"features__chars": "drop"},
     "fixed 0.5 thresholds": {"classifier__threshold": 0.5},
+    "no codebook lexicon": {"features__lexicon": "drop"},
+    "no name normalisation": {"lemmas__normalise": False},
 }
 Progress = Callable[[str], None]
 
@@ -71,6 +73,9 @@ def evaluate_corpus(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path
     cases, challenge = companions(corpus, cases, challenge)
     frame = load_corpus(corpus, book, cases=load_cases(cases) if cases else None)
     Y, groups, texts = label_matrix(frame, book), frame["case_id"].to_numpy(), list(frame["text"])
+    hands = frame["hand"].to_numpy() if "hand" in frame and frame["hand"].notna().all() \
+        else None
+    inner = calibration_groups(hands, groups, 5)
     lemmas = _Lemmas(texts)
     splits = [case_folds(Y, groups, n_splits=folds, seed=seed + r) for r in range(repeats)]
     both_sides = sum(len(set(groups[tr]) & set(groups[te])) for s in splits for tr, te in s)
@@ -78,6 +83,7 @@ def evaluate_corpus(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path
 
     progress(f"full model: {repeats} × {folds}-fold cross-validation grouped by case")
     full = cross_validate(model, lemmas, Y, groups, book.ids, folds=splits, n_jobs=n_jobs,
+                          hands=hands,
                           keep_models=True)
     compared = {"full model": full.summary}
     others = {"label prior": prior_pipeline(seed), "keyword matcher": keyword_pipeline(book)}
@@ -86,16 +92,17 @@ def evaluate_corpus(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path
     for name, pipeline in others.items():
         progress(f"{name}: same folds")
         compared[name] = cross_validate(pipeline, lemmas, Y, groups, book.ids, folds=splits,
+                                        hands=hands,
                                         n_jobs=n_jobs).summary
     progress("fitting on the whole corpus")
-    final = build_pipeline(seed=seed, codebook=book).fit(texts, Y, classifier__groups=groups)
+    final = build_pipeline(seed=seed, codebook=book).fit(texts, Y, classifier__groups=inner)
     held: dict[str, Any] | None = None
     if challenge is not None:
         progress("every model once more, fitted on the whole corpus, on the challenge set")
         held = held_out_metrics(final, challenge, book)
         compared["full model"]["challenge_macro_f1"] = held["overall"]["macro_f1"]
         for name, pipeline in others.items():
-            fitted = clone(pipeline).fit(texts, Y, classifier__groups=groups)
+            fitted = clone(pipeline).fit(texts, Y, classifier__groups=inner)
             compared[name]["challenge_macro_f1"] = \
                 held_out_metrics(fitted, challenge, book)["overall"]["macro_f1"]
 

@@ -24,7 +24,7 @@ from .corpus import (
 )
 from .errors import CorpusError, Problem
 from .evaluate import Fold, case_folds, cross_validate, held_out_metrics
-from .model import DEFAULT_SEED, build_pipeline
+from .model import DEFAULT_SEED, build_pipeline, calibration_groups
 from .testset import length_histogram
 
 __all__ = ["MIN_PER_LABEL", "check_label_support", "library_versions", "train"]
@@ -138,10 +138,14 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
                         inner=pipeline.named_steps["classifier"].n_splits)
     check_label_support(Y, groups, book.ids, str(corpus), folds=cv_folds)
 
+    hands = frame["hand"].to_numpy() if "hand" in frame and frame["hand"].notna().all() \
+        else None
+    inner = calibration_groups(hands, groups, pipeline.named_steps["classifier"].n_splits)
     progress(f"cross-validating on {len(texts)} quotations from {len(set(groups))} cases")
-    cv = cross_validate(pipeline, texts, Y, groups, book.ids, folds=[split], seed=seed)
+    cv = cross_validate(pipeline, texts, Y, groups, book.ids, folds=[split], seed=seed,
+                        hands=hands)
     progress("fitting the final model on every quotation")
-    pipeline.fit(texts, Y, classifier__groups=groups)
+    pipeline.fit(texts, Y, classifier__groups=inner)
     metrics: dict[str, Any] = {}
     if real is not None:
         progress(f"scoring the real statements {real} (measured only, never fitted on)")
@@ -163,7 +167,8 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
         "thresholds": {label: round(float(t), 6) for label, t in zip(book.ids, thresholds,
                                                                       strict=True)},
         "threshold_rule": "per label, the calibrated score with the best out-of-fold F1 "
-                          "over case-grouped folds of the training data",
+                          "over folds of the training data grouped by "
+                          + ("hand (writer)" if inner is hands else "case"),
         "codebook": book.to_dict(),
         "training_data": {
             "file": corpus.name,

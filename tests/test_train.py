@@ -94,3 +94,23 @@ def test_a_corpus_of_too_few_cases_is_refused_before_training(tmp_path, cases):
                         r"training needs at least 5 cases on the training side of every fold "
                         r"of the 5-fold case-grouped cross-validation: code quotations from "
                         r"more cases\n", result.output)
+
+
+def test_real_statements_are_scored_into_the_card_first(tmp_path, tiny_corpus):
+    from conftest import write_jsonl
+
+    real = write_jsonl(tmp_path / "real.jsonl", [
+        {"id": "r1", "text": "They shot the hostages at random.", "labels": ["brutality"]},
+        {"id": "r2", "text": "I crossed the border at night.", "labels": []},
+        {"id": "r3", "text": "The emir stole the spoils.", "labels": ["corruption"]}])
+    result = CliRunner().invoke(app, ["train", "--corpus", str(tiny_corpus), "--out",
+                                      str(tmp_path / "m.joblib"), "--real", str(real)])
+    assert result.exit_code == 0, result.output
+    assert "(real statements real.jsonl, 3 of them, measured only)" in result.output
+    card = json.loads((tmp_path / "m.json").read_text())
+    metrics = card["metrics"]
+    assert list(metrics)[0] == "real_statements"
+    figures = metrics["real_statements"]
+    assert figures["file"] == "real.jsonl" and figures["n"] == 3 and figures["none"] == 1
+    assert 0 <= figures["none_fpr"] <= 1 and 0 <= figures["macro_f1"] <= 1
+    assert card["training_data"]["lengths"]["counts"]
