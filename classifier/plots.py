@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -183,9 +184,10 @@ def lengths(train: dict[str, Any], test: dict[str, Any], path: Path) -> Path:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     bins = train["bins"]
-    names = [f"{lo}–{hi - 1}" if hi < 1000 else f"{lo}+" for lo, hi in zip(bins, bins[1:])]
+    names = [f"{lo}–{hi - 1}" if hi < 1000 else f"{lo}+" for lo, hi in pairwise(bins)]
     x = np.arange(len(names))
-    for offset, (name, hist) in zip((-0.2, 0.2), (("training", train), ("test", test))):
+    for offset, (name, hist) in zip((-0.2, 0.2), (("training", train), ("test", test)),
+                                    strict=True):
         counts = np.asarray(hist["counts"], dtype=float)
         ax.bar(x + offset, counts / max(counts.sum(), 1), width=0.4,
                label=f"{name} (mean {hist['mean']:.0f} words)")

@@ -173,8 +173,9 @@ def _render_model(m: dict[str, Any], labels: list[str], figures: dict[str, str])
            f"Model `{m['model']['file']}` ({m['model']['version']}) on `{m['test']['file']}` "
            f"(SHA-256 `{m['test']['sha256'][:16]}…`).", "", "## Metrics per label", "",
            *_per_label(m["test"]["overall"], labels),
-           f"none-FPR (texts coded none that get a suggestion): {_num(m['test']['overall'].get('none_fpr'))} "
-           f"of {m['test']['overall'].get('none', '–')}.", "",
+           f"none-FPR (texts coded none that get a suggestion): "
+           f"{_num(m['test']['overall'].get('none_fpr'))} of "
+           f"{m['test']['overall'].get('none', '–')}.", "",
            *testset_sections(m, labels)]
     if m["test"]["hands"]:
         out += _groups("By hand", m["test"]["hands"], labels)

@@ -1,8 +1,9 @@
 """What a test set says beyond the headline: false alarms, confusions and what is unknown.
 
 Functions here take a fitted pipeline, a test set's texts and labels, and the model's
-suggestions, and return plain dicts: the coded → suggested table, the terms behind the false positives, how much
-of the test's vocabulary the training never saw, and the lengths of both sides.
+suggestions, and return plain dicts: the coded → suggested table, the terms behind the
+false positives, how much of the test's vocabulary the training never saw, and the
+lengths of both sides.
 :mod:`classifier.report` puts them into the evaluation report.
 """
 
@@ -39,8 +40,8 @@ def coded_suggested(Y: np.ndarray, predicted: np.ndarray,
     names = [*labels, NONE]
     table = {row: dict.fromkeys(names, 0) for row in names}
     for coded_row, suggested_row in zip(Y, predicted, strict=True):
-        coded = [labels[j] for j in np.flatnonzero(coded_row)] or [NONE]
-        suggested = [labels[j] for j in np.flatnonzero(suggested_row)] or [NONE]
+        coded = [labels[j] for j in np.flatnonzero(coded_row).tolist()] or [NONE]
+        suggested = [labels[j] for j in np.flatnonzero(suggested_row).tolist()] or [NONE]
         for row in coded:
             for column in suggested:
                 table[row][column] += 1
@@ -57,7 +58,7 @@ def false_positive_terms(pipeline: Pipeline, texts: Sequence[str], Y: np.ndarray
     model on this kind of text, and so the first candidates for hard negatives.
     """
     out: dict[str, list[dict[str, Any]]] = {}
-    wrong = np.flatnonzero(((predicted == 1) & (Y == 0)).any(axis=1))
+    wrong = np.flatnonzero(((predicted == 1) & (Y == 0)).any(axis=1)).tolist()
     reasons = explain(pipeline, [texts[i] for i in wrong], labels) if len(wrong) else []
     for j, label in enumerate(labels):
         total: dict[str, float] = {}

@@ -109,7 +109,7 @@ def test_real_statements_are_scored_into_the_card_first(tmp_path, tiny_corpus):
     assert "(real statements real.jsonl, 3 of them, measured only)" in result.output
     card = json.loads((tmp_path / "m.json").read_text())
     metrics = card["metrics"]
-    assert list(metrics)[0] == "real_statements"
+    assert next(iter(metrics)) == "real_statements"
     figures = metrics["real_statements"]
     assert figures["file"] == "real.jsonl" and figures["n"] == 3 and figures["none"] == 1
     assert 0 <= figures["none_fpr"] <= 1 and 0 <= figures["macro_f1"] <= 1
