@@ -42,6 +42,7 @@ TRUST_ENV = "NARRATIVES_TRUSTED_PICKLES"
 # may construct beyond scikit-learn, NumPy and SciPy.
 TRUSTED_TYPES = (
     "classifier.features.CharNgramCounts",
+    "classifier.lexicon.CodebookLexicon",
     "classifier.model.NarrativeClassifier",
     "classifier.text.SpacyLemmatizer",
 )

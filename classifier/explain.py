@@ -71,9 +71,8 @@ def _owners(pipeline: Pipeline, lemmas: str) -> dict[str, list[str]]:
     owners: dict[str, list[str]] = {}
     lexicon = parts.get("lexicon")
     if lexicon is not None and not isinstance(lexicon, str):
-        for name, pattern in zip(lexicon.names, lexicon.patterns_, strict=True):
-            if pattern is not None:
-                owners[f"‹codebook terms: {name}›"] = pattern.findall(lemmas)
+        for name, found in zip(lexicon.names, lexicon.matches(lemmas), strict=True):
+            owners[f"‹codebook terms: {name}›"] = found
     chars = parts.get("chars")
     if chars is None or isinstance(chars, str):
         return owners

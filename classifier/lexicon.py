@@ -59,15 +59,34 @@ class CodebookLexicon(TransformerMixin, BaseEstimator):
         if len(self.terms) != len(self.names):
             raise ValueError(f"CodebookLexicon needs one list of terms per name: "
                              f"{len(self.terms)} lists for {len(self.names)} names")
-        self.patterns_ = [re.compile(r"(?<!\S)(?:" + "|".join(re.escape(t) for t in ts)
-                                     + r")(?!\S)") if ts else None for ts in self.terms]
+        # Kept as strings (a model file holds no compiled patterns); compiled on first use.
+        self.patterns_ = [r"(?<!\S)(?:" + "|".join(re.escape(t) for t in ts) + r")(?!\S)"
+                          if ts else "" for ts in self.terms]
+        self.__dict__.pop("_compiled", None)
         self.n_features_out_ = len(self.names)
         return self
 
+    def _patterns(self) -> list[re.Pattern[str] | None]:
+        compiled = self.__dict__.get("_compiled")
+        if compiled is None:
+            compiled = self.__dict__["_compiled"] = [re.compile(p) if p else None
+                                                     for p in self.patterns_]
+        return compiled
+
+    def matches(self, text: str) -> list[list[str]]:
+        """Each label's terms found in one lemmatised text, once per occurrence."""
+        return [p.findall(text) if p is not None else [] for p in self._patterns()]
+
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
-        hits = np.array([[len(p.findall(text)) if p is not None else 0
-                          for p in self.patterns_] for text in X], dtype=float)
-        return sp.csr_matrix(self.weight * np.log1p(hits.reshape(-1, len(self.patterns_))))
+        patterns = self._patterns()
+        hits = np.array([[len(p.findall(text)) if p is not None else 0 for p in patterns]
+                         for text in X], dtype=float)
+        return sp.csr_matrix(self.weight * np.log1p(hits.reshape(-1, len(patterns))))
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_compiled", None)
+        return state
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
         return np.asarray(list(self.names), dtype=object)
