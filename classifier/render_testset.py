@@ -21,7 +21,8 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 
 def _beside(m: dict[str, Any], labels: list[str]) -> list[str]:
-    ways = {"this model": m["test"]["overall"], **m.get("baselines", {})}
+    baselines = m.get("baselines")
+    ways = {"this model": m["test"]["overall"], **(baselines or {})}
     rows = [[name, *[_f(w["labels"][lab]["f1"]) for lab in labels], _f(w["macro_f1"]),
              _f(w["none_fpr"]),
              _f(sum(w["labels"][lab]["average_precision"] or 0 for lab in labels)
@@ -29,7 +30,9 @@ def _beside(m: dict[str, Any], labels: list[str]) -> list[str]:
             for name, w in ways.items()]
     return ["## The model beside the baselines", "",
             "Each baseline is fitted on the shipped corpus and scored on the same file. "
-            "none-FPR: share of the texts coded none that get any suggestion.", "",
+            "none-FPR: share of the texts coded none that get any suggestion."
+            + ("" if baselines else " No baselines here: they were not asked for, or the "
+               "shipped corpus does not fit this model's codebook."), "",
             *_table(["model", *[f"F1 {lab}" for lab in labels], "macro-F1", "none-FPR",
                      "mean AP"], rows)]
 

@@ -27,6 +27,7 @@ from .corpus import (
     load_corpus,
 )
 from .diagnostics import error_analysis, leakage, learning_curve, threshold_tradeoffs
+from .errors import CorpusError
 from .evaluate import (
     _Lemmas,
     case_folds,
@@ -136,9 +137,17 @@ def evaluate_corpus(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path
 
 
 def _baselines_on(test_texts: list[str], Y: np.ndarray, book: Any,
-                  progress: Progress) -> dict[str, Any]:
-    """The baselines, each fitted on the shipped corpus, scored on the test texts."""
-    frame = load_corpus(DEFAULT_CORPUS, book, require_case=False)
+                  progress: Progress) -> dict[str, Any] | None:
+    """The baselines, each fitted on the shipped corpus, scored on the test texts.
+
+    None when the shipped corpus does not fit the model's codebook (a team's own labels):
+    the baselines are then left out of the report, saying why.
+    """
+    try:
+        frame = load_corpus(DEFAULT_CORPUS, book, require_case=False)
+    except CorpusError:
+        progress("baselines left out: the shipped corpus does not fit this model's codebook")
+        return None
     train_Y, train_texts = label_matrix(frame, book), list(frame["text"])
     groups = frame["case_id"].to_numpy() if "case_id" in frame else None
     out = {}
@@ -194,7 +203,7 @@ def evaluate_model(model_path: str | Path | None, test: str | Path, *,
         "vocabulary": unseen_tokens(model.pipeline, texts),
         "lengths": {"training": _training_lengths(model, book), "test": length_histogram(texts)},
         "thresholds": threshold_tradeoffs(model.pipeline, Y, proba, book.ids),
-        "baselines": _baselines_on(texts, Y, book, progress) if baselines else {},
+        "baselines": _baselines_on(texts, Y, book, progress) if baselines else None,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     return {"kind": "model", "metrics": metrics, "labels": book.ids,

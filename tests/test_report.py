@@ -71,4 +71,34 @@ def test_a_saved_model_on_an_external_file(tiny_model_path, tmp_path):
     overall = results["metrics"]["test"]["overall"]
     assert overall["n"] == 3 and overall["labels"]["brutality"]["recall"] == 1.0
     written = write_report(results, tmp_path / "out")
-    assert "Evaluation of a saved model" in written["report.md"].read_text()
+    report = written["report.md"].read_text()
+    assert "Evaluation of a saved model" in report
+    m = results["metrics"]
+    assert m["none_fpr"] == overall["none_fpr"] and overall["none"] == 1
+    assert m["coded_suggested"]["brutality"]["none"] + \
+        m["coded_suggested"]["brutality"]["brutality"] >= 1
+    assert set(m["baselines"]) == {"keyword matcher", "TF-IDF + logistic regression"}
+    assert all(0 <= b["macro_f1"] <= 1 for b in m["baselines"].values())
+    assert set(m["false_positive_terms"]) == set(overall["labels"])
+    assert m["lengths"]["training"]["counts"] and sum(m["lengths"]["test"]["counts"]) == 3
+    for section in ("The model beside the baselines", "Coded → suggested",
+                    "Terms behind the false positives", "Vocabulary and length"):
+        assert f"## {section}" in report
+    assert (tmp_path / "out" / "lengths.png").exists()
+    on_disk = json.loads(written["metrics.json"].read_text())
+    assert on_disk["none_fpr"] == m["none_fpr"]
+
+
+def test_baselines_are_left_out_when_the_shipped_corpus_does_not_fit(tiny_model_path,
+                                                                    tmp_path, monkeypatch):
+    import classifier.report as report
+
+    other = write_jsonl(tmp_path / "theirs.jsonl", [
+        {"id": 1, "case_id": "K1", "text": "Something else.", "labels": ["their_label"]}])
+    monkeypatch.setattr(report, "DEFAULT_CORPUS", other)
+    test = write_jsonl(tmp_path / "t.jsonl", [
+        {"id": 1, "text": "They shot the hostages.", "labels": ["brutality"]}])
+    results = evaluate_model(tiny_model_path, test)
+    assert results["metrics"]["baselines"] is None
+    written = write_report(results, tmp_path / "out")
+    assert "No baselines here" in written["report.md"].read_text()
