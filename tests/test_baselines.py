@@ -17,3 +17,18 @@ def test_the_keyword_matcher_matches_lemmatised_terms(codebook):
     assert predicted[0, codebook.ids.index("corruption")] == 1
     assert predicted[1].tolist() == [0, 0, 0, 0]
     assert (model.predict_proba(texts)[1] == 0).all()
+
+
+def test_plain_tfidf_logistic_learns_words_and_suggests_at_one_half():
+    from sklearn.base import clone
+
+    from classifier.baselines import tfidf_pipeline
+
+    texts = ["the emir stole money", "emir stole cars", "we prayed at dawn", "dawn prayer"] * 5
+    Y = np.array([[1, 0], [1, 0], [0, 1], [0, 1]] * 5)
+    model = tfidf_pipeline().fit(texts, Y)
+    proba = model.predict_proba(["the emir stole", "dawn"])
+    assert proba.shape == (2, 2) and ((proba >= 0) & (proba <= 1)).all()
+    assert proba[0, 0] > 0.5 > proba[1, 0]
+    assert model.predict(["the emir stole"]).tolist() == [[int(p >= 0.5) for p in proba[0]]]
+    assert clone(tfidf_pipeline()).get_params().keys() == tfidf_pipeline().get_params().keys()
