@@ -1,0 +1,1 @@
+"""Coding with the model: review of its suggestions by coders (``review``); imports the rest."""
