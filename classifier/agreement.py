@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 UNDEFINED = "undefined: one value"
+REVIEW_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 INTERPRETATION = (
     "Krippendorff (2004, Content Analysis, 2nd ed., p. 241): rely on variables with "
     "α ≥ .800; variables with .667 ≤ α < .800 allow only tentative conclusions; below "
@@ -70,19 +71,31 @@ def _long_to_wide(path: Path, codebook: Codebook) -> pd.DataFrame:
     return pd.DataFrame(list(rows.values())).set_index("id", drop=False).rename_axis(None)
 
 
+def _review_codings(path: Path, codebook: Codebook) -> pd.DataFrame:
+    """The codings of a ``narratives review`` database, one ``coder_<name>`` column each."""
+    from .coding.review.export import codings_table
+
+    return codings_table(path, codebook)
+
+
 def load_codings(path: str | Path, codebook: Codebook, *,
                  coders: Sequence[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Read codings in wide or long form; return the table and the coders' names.
 
-    A ``.csv`` with a ``coder`` column is the long form; anything else is a corpus with
-    one column per coder. Raises :class:`~classifier.errors.CorpusError` for a coder
+    A review database (``.sqlite``, ``.sqlite3``, ``.db``) is read directly. A ``.csv``
+    with a ``coder`` column is the long form; anything else is a corpus with one column
+    per coder. Raises :class:`~classifier.errors.CorpusError` for a coder
     that is not there or coded nothing, fewer than two coders, or coders who never coded
     the same quotation.
     """
     path = Path(path)
     file = str(path)
-    first = next(iter_records(path), (0, {}))[1] if path.exists() else {}
-    if path.suffix.lower() == ".csv" and "coder" in first:
+    review_db = path.suffix.lower() in REVIEW_SUFFIXES
+    first = next(iter_records(path), (0, {}))[1] if path.exists() and not review_db else {}
+    if review_db:
+        table = _review_codings(path, codebook)
+        found = [c for c in table.columns if CODER_COLUMN.match(c)]
+    elif path.suffix.lower() == ".csv" and "coder" in first:
         table = _long_to_wide(path, codebook)
         found = [c for c in table.columns if c not in ("id", "case_id", "text")]
     else:
