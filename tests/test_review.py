@@ -219,3 +219,20 @@ def test_missing_and_unreadable_databases_are_refused(tmp_path):
         db.execute("CREATE TABLE t (x)")
     with pytest.raises(InputError, match="is not a review database"):
         open_store(foreign, create=False)
+
+
+def test_suggestions_are_the_models_scores_and_explanations(review):
+    from classifier.explain import explain
+
+    store, model = review
+    passage = next_passage(store, "ana", order="reading")
+    shown = client_for(store, model).get("/api/next?order=reading").json()["passage"]
+    assert shown["id"] == passage["id"]
+    expected = model.predict_proba([passage["text"]])[0]
+    assert list(shown["suggestion"]["scores"].values()) == pytest.approx(expected, abs=1e-4)
+    why = explain(model.pipeline, [passage["text"]], model.labels)[0]
+    for j, label in enumerate(model.labels):
+        assert [t for t, _ in shown["suggestion"]["up"][label]] == \
+            [c.term for c in why[j].up(5)]
+        assert [t for t, _ in shown["suggestion"]["down"][label]] == \
+            [c.term for c in why[j].down(5)]

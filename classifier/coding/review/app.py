@@ -10,7 +10,6 @@ templates, a JSON block escaped by ``tojson``, and ``textContent`` in the script
 from __future__ import annotations
 
 import secrets
-import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,16 +25,15 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...codebook import hex_colours
-from ...explain import explain
 from ...suggest import NarrativeModel
 from .queue import ORDERS, next_passage, progress
-from .retrain import active_model_path, retraining, start_background
+from .retrain import retraining, start_background
 from .store import ACTIONS, Decision, Store
+from .suggestions import Models
 
 __all__ = ["ReviewSettings", "create_app"]
 
 HERE = Path(__file__).resolve().parent
-TOP_TERMS = 5
 MAX_NOTE = 5000
 
 
@@ -89,57 +87,6 @@ class Guard:
         await self.app(scope, receive, send)
 
 
-class Models:
-    """The model making the suggestions: the newest the review has, loaded in the background."""
-
-    def __init__(self, store: Store, model: NarrativeModel):
-        self.store = store
-        self.model = model
-        self._loading = False
-        self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
-
-    def refresh(self) -> None:
-        path, sha = active_model_path(self.store)
-        if sha is None or self._loading or Path(self.model.path or "") == path:
-            return
-        self._loading = True
-        threading.Thread(target=self._load, args=(path, sha), daemon=True).start()
-
-    def _load(self, path: Path, sha: str) -> None:
-        from .retrain import _load
-
-        try:
-            model = _load(path, sha)
-            with self._lock:
-                self.model = model
-        finally:
-            self._loading = False
-
-    def suggestion(self, passage: dict[str, Any]) -> dict[str, Any]:
-        """Scores, suggested labels, and the terms that raised and lowered every label."""
-        with self._lock:
-            model = self.model
-        key = (passage["id"], model.version)
-        if key not in self._cache:
-            scores = model.predict_proba([passage["text"]])[0]
-            why = explain(model.pipeline, [passage["text"]], model.labels)[0]
-            self._cache[key] = {
-                "model_version": model.version,
-                "scores": {lab: round(float(s), 4) for lab, s in zip(model.labels, scores,
-                                                                      strict=True)},
-                "labels": [lab for lab, s in zip(model.labels, scores, strict=True)
-                           if s >= model.thresholds[lab]],
-                "thresholds": model.thresholds,
-                "up": {lab: [[c.term, round(c.weight, 3)] for c in why[j].up(TOP_TERMS)]
-                       for j, lab in enumerate(model.labels)},
-                "down": {lab: [[c.term, round(c.weight, 3)] for c in why[j].down(TOP_TERMS)]
-                         for j, lab in enumerate(model.labels)}}
-            while len(self._cache) > 256:
-                self._cache.popitem(last=False)
-        return self._cache[key]
-
-
 class Review:
     """The state behind the routes: the database, the model, the settings."""
 
@@ -175,7 +122,8 @@ class Review:
     def maybe_retrain(self, *, now: bool = False) -> bool:
         if self.training():
             return False
-        done = len(self.store.decisions())
+        done = self.store.rows("SELECT COUNT(*) AS n FROM decisions WHERE undone = 0 "
+                               "AND action != 'skip'")[0]["n"]
         last = self.store.rows("SELECT MAX(decisions) AS n FROM models WHERE status = 'ready'")
         since = done - (last[0]["n"] or 0)
         if now or since >= self.settings.every:

@@ -42,8 +42,9 @@ def _query(order: str, skipped: bool) -> str:
     if order == "reading":
         return (f"SELECT p.* FROM passages p WHERE NOT EXISTS ({mine}) AND {others} "
                 "ORDER BY p.seq LIMIT 1")
-    return (f"SELECT p.*, r.model_version AS ranked_by FROM ranks r "
-            f"JOIN passages p ON p.id = r.passage_id WHERE NOT EXISTS ({mine}) AND {others} "
+    # CROSS JOIN keeps SQLite walking the ranks in order: the first match ends the query.
+    return (f"SELECT p.*, r.model_version AS ranked_by FROM ranks r INDEXED BY ranks_by_rank "
+            f"CROSS JOIN passages p ON p.id = r.passage_id WHERE NOT EXISTS ({mine}) AND {others} "
             "ORDER BY r.rank, p.seq LIMIT 1")
 
 
