@@ -158,3 +158,20 @@ def test_retraining_in_the_background_while_answering(tmp_path, tiny_model_path,
     assert decisions[-1]["model_version"] in (model.version, new)
     assert passage["ranked_by"] == new
     store.close()
+
+
+def test_export_from_the_command_line(tmp_path, tiny_model_path, tiny_corpus):
+    db = tmp_path / "review.sqlite"
+    store, model, _ = open_review(db, write_accounts(tmp_path / "a", accounts=1),
+                                  model_path=tiny_model_path, corpus=tiny_corpus)
+    client = TestClient(create_app(store, model, ReviewSettings("ana", 8765)),
+                        base_url="http://127.0.0.1:8765")
+    state = page_state(client.get("/").text)
+    client.post("/api/decide", json=decision(state["passage"], "none"),
+                headers={"X-Review-Token": state["token"]})
+    store.close()
+    result = run("--db", db, "--export", tmp_path / "team.jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"wrote 1 quotations coded by ana to {tmp_path / 'team.jsonl'}"
+    one_error(run("--db", db, "--export", tmp_path / "team.txt"), "team.txt",
+              ".jsonl, .csv or .qdpx")
