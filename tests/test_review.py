@@ -236,3 +236,25 @@ def test_suggestions_are_the_models_scores_and_explanations(review):
             [c.term for c in why[j].up(5)]
         assert [t for t, _ in shown["suggestion"]["down"][label]] == \
             [c.term for c in why[j].down(5)]
+
+
+def test_a_retrained_model_changed_on_disk_is_not_loaded(review, tmp_path, tiny_model_path):
+    import time
+
+    from classifier.coding.review.store import now
+    from conftest import copy_model
+
+    store, model = review
+    copy = copy_model(tiny_model_path, tmp_path / "swapped.joblib")
+    with store.cursor() as cur:
+        cur.execute("INSERT INTO models VALUES ('v2', ?, ?, 5, ?, 1.0, 'ready', 0, '')",
+                    (str(copy), "0" * 64, now()))
+    client = client_for(store, model)
+    client.get("/api/status")  # the newer model is loaded in a thread, and refused
+    deadline = time.monotonic() + 30
+    while not store.meta("training_error") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "changed since the review wrote it" in store.meta("training_error")
+    status = client.get("/api/status").json()
+    assert status["model_version"] == model.version
+    assert "changed since" in status["training_error"]

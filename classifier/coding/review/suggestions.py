@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ...errors import NarrativesError
 from ...explain import _merge, _owners, feature_names
 from ...suggest import NarrativeModel
 from .retrain import active_model_path
@@ -37,13 +38,15 @@ class Models:
         self.model = model
         self._names: dict[str, np.ndarray] = {}
         self._loading = False
+        self._refused: set[Path] = set()  # changed since written: never tried again
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 
     def refresh(self) -> None:
         """Start loading the review's newest model if it is not the one in use."""
         path, sha = active_model_path(self.store)
-        if sha is None or self._loading or Path(self.model.path or "") == path:
+        if sha is None or self._loading or Path(self.model.path or "") == path \
+                or path in self._refused:
             return
         self._loading = True
         threading.Thread(target=self._load, args=(path, sha), daemon=True).start()
@@ -56,6 +59,9 @@ class Models:
             names = feature_names(model.pipeline)
             with self._lock:
                 self.model, self._names[model.version] = model, names
+        except NarrativesError as exc:
+            self._refused.add(path)
+            self.store.set_meta("training_error", str(exc).splitlines()[0])
         finally:
             self._loading = False
 
