@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ...codebook import hex_colours
 from ...suggest import NarrativeModel
 from .queue import ORDERS, next_passage, progress
-from .retrain import retraining, start_background
+from .retrain import DEFAULT_WEIGHT, retraining, start_background
 from .store import ACTIONS, Decision, Store
 from .suggestions import Models
 
@@ -45,7 +45,7 @@ class ReviewSettings:
     port: int
     order: str = "next"
     every: int = 25
-    weight: int = 2
+    weight: int = DEFAULT_WEIGHT
     hosts: tuple[str, ...] = ()
     tokens: OrderedDict[str, None] = field(default_factory=OrderedDict)
 
