@@ -8,9 +8,9 @@ from typing import Any
 
 import markdown
 
-from ..evaluation import plots
-from ..evaluation.render import CSS, _num, _table
 from ..formats.files import atomic_path
+from ..formats.html import CSS, markdown_table, number
+from . import plots
 from .agreement import UNDEFINED
 
 __all__ = ["reading", "write_agreement_report"]
@@ -26,7 +26,7 @@ def reading(alpha: float | str) -> str:
 
 
 def _value(value: Any) -> str:
-    return value if isinstance(value, str) else _num(value)
+    return value if isinstance(value, str) else number(value)
 
 
 def _interval(ci: Any) -> str:
@@ -47,9 +47,9 @@ def render_agreement(results: dict[str, Any], figures: dict[str, str]) -> str:
            f"({a['quotations_coded_once']} coded by fewer are left out of the agreement "
            "figures). *Overall* pools every (quotation, label) decision.", "",
            "## Agreement between coders", "",
-           *_table(["label", "prevalence", "percent agreement",
-                    *[f"Cohen's κ {p}" for p in pairs], "Krippendorff's α (nominal)",
-                    "α 95% CI (cases resampled)", "reading"], rows),
+           *markdown_table(["label", "prevalence", "percent agreement",
+                             *[f"Cohen's κ {p}" for p in pairs], "Krippendorff's α (nominal)",
+                             "α 95% CI (cases resampled)", "reading"], rows),
            f"*Reading*: {a['interpretation']} “{UNDEFINED}” means every coding of that "
            "label had the same value, so chance agreement cannot be separated from real.", ""]
     if "model" in results:
@@ -60,7 +60,7 @@ def render_agreement(results: dict[str, Any], figures: dict[str, str]) -> str:
         out += ["## The model as one more coder", "",
                 "Out-of-fold suggestions (folds grouped by case) against each coder: "
                 "Cohen's κ (percent agreement).", "",
-                *_table(["label", *coders], model_rows)]
+                *markdown_table(["label", *coders], model_rows)]
     out += ["## Figures", "", *[f"![{n}]({f})\n" for n, f in figures.items()]]
     if "suspects" in results:
         top = results["suspects"].head(10)
@@ -68,9 +68,10 @@ def render_agreement(results: dict[str, Any], figures: dict[str, str]) -> str:
                 "Ranked by the out-of-fold probability of the coded value (lowest first), as "
                 "confident learning does. The full list, with a column to re-code, is in "
                 "`suspects.csv`.", "",
-                *_table(["rank", "id", "label", "coded", "model score", "terms", "text"],
-                        [[r.rank, r.id, r.label, r.coded, f"{r.model_score:.3f}", r.terms,
-                          r.text.replace("|", "/")[:160]] for r in top.itertuples()])]
+                *markdown_table(["rank", "id", "label", "coded", "model score", "terms", "text"],
+                                 [[r.rank, r.id, r.label, r.coded, f"{r.model_score:.3f}",
+                                   r.terms, r.text.replace("|", "/")[:160]]
+                                  for r in top.itertuples()])]
     out += [f"- {note}" for note in results["notes"]]
     return "\n".join(out) + "\n"
 

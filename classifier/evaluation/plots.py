@@ -1,17 +1,16 @@
-"""Figures of an evaluation, written as PNG files. Only this module touches matplotlib."""
+"""Figures of an evaluation, written as PNG files (matplotlib through formats.charts)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from ..formats.charts import pyplot, save_figure
+
 __all__ = [
-    "alpha_intervals",
     "calibration",
-    "coder_matrix",
     "cooccurrence",
     "generalisation",
     "learning_curve",
@@ -19,28 +18,12 @@ __all__ = [
 ]
 
 
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig: Any, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    _pyplot().close(fig)
-    return path
-
-
 def pr_curves(Y: np.ndarray, proba: np.ndarray, labels: Sequence[str], colours: Sequence[str],
               thresholds: Sequence[float], path: Path) -> Path:
     """Precision–recall curve per label, the chosen threshold marked on each."""
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     for j, label in enumerate(labels):
         if not 0 < Y[:, j].sum() < len(Y):
@@ -58,7 +41,7 @@ def pr_curves(Y: np.ndarray, proba: np.ndarray, labels: Sequence[str], colours: 
     ax.set_title("Precision–recall, out of fold (dots: chosen thresholds)")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def calibration(Y: np.ndarray, proba: np.ndarray, labels: Sequence[str],
@@ -66,7 +49,7 @@ def calibration(Y: np.ndarray, proba: np.ndarray, labels: Sequence[str],
     """Reliability curve per label: mean score against observed frequency, in bins."""
     from sklearn.calibration import calibration_curve
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     ax.plot([0, 1], [0, 1], ls="--", color="grey", label="perfectly calibrated")
     for j, label in enumerate(labels):
@@ -79,12 +62,12 @@ def calibration(Y: np.ndarray, proba: np.ndarray, labels: Sequence[str],
     ax.set_ylabel("share coded with the label")
     ax.set_title("Calibration, out of fold")
     ax.legend(loc="upper left")  # the diagonal always has a label
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def learning_curve(points: Sequence[dict[str, float]], path: Path) -> Path:
     """Macro-F1 against the number of coded cases trained on."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     x = [p["cases"] for p in points]
     y = np.array([p["macro_f1"] for p in points])
@@ -95,13 +78,13 @@ def learning_curve(points: Sequence[dict[str, float]], path: Path) -> Path:
     ax.set_ylabel("macro-F1 on held-out cases")
     ax.set_title("Learning curve")
     ax.set_ylim(0, 1)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def cooccurrence(Y: np.ndarray, predicted: np.ndarray, labels: Sequence[str],
                  path: Path) -> Path:
     """Left: how often coded labels occur together. Right: coded label → suggested label."""
-    plt = _pyplot()
+    plt = pyplot()
     names = [*labels, "none"]
     gold = np.column_stack([Y, Y.sum(axis=1) == 0]).astype(int)
     guess = np.column_stack([predicted, predicted.sum(axis=1) == 0]).astype(int)
@@ -117,12 +100,12 @@ def cooccurrence(Y: np.ndarray, predicted: np.ndarray, labels: Sequence[str],
             ax.text(c, r, format(value, fmt), ha="center", va="center", fontsize=8,
                     color="white" if value > matrix.max() * 0.6 else "black")
         ax.set_title(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def generalisation(rows: dict[str, dict[str, float]], labels: Sequence[str], path: Path) -> Path:
     """F1 per label for each way of testing (cross-validated, other hands, challenge)."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.0))
     width = 0.8 / max(len(rows), 1)
     x = np.arange(len(labels) + 1)
@@ -134,44 +117,4 @@ def generalisation(rows: dict[str, dict[str, float]], labels: Sequence[str], pat
     ax.set_ylim(0, 1)
     ax.set_title("How far the figures travel")
     ax.legend(loc="lower left", fontsize=8)
-    return _save(fig, path)
-
-
-def alpha_intervals(stats: dict[str, dict[str, Any]], path: Path) -> Path:
-    """Krippendorff's alpha per label with its bootstrap interval and the usual cut-offs."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    names = list(stats)
-    for k, name in enumerate(names):
-        alpha, ci = stats[name]["alpha"], stats[name]["alpha_95ci"]
-        if isinstance(alpha, str):
-            ax.text(k, 0.05, alpha, rotation=90, ha="center", fontsize=8)
-            continue
-        low, high = (alpha, alpha) if isinstance(ci, str) else ci
-        ax.errorbar(k, alpha, yerr=[[alpha - low], [high - alpha]], fmt="o", capsize=4,
-                    color="#1f77b4")
-    for cut, style in ((0.8, "--"), (0.667, ":")):
-        ax.axhline(cut, ls=style, color="grey", lw=1)
-        ax.text(len(names) - 0.5, cut, f" {cut}", va="center", fontsize=8, color="grey")
-    ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
-    ax.set_ylim(0, 1.02)
-    ax.set_ylabel("Krippendorff's α (95% CI)")
-    ax.set_title("Agreement per label")
-    return _save(fig, path)
-
-
-def coder_matrix(matrix: dict[str, Any], path: Path) -> Path:
-    """Cohen's kappa between each pair of coders, the model included."""
-    plt = _pyplot()
-    names = matrix["names"]
-    values = np.array([[v if isinstance(v, float) else np.nan for v in row]
-                       for row in matrix["kappa"]])
-    fig, ax = plt.subplots(figsize=(1.4 * len(names) + 2, 1.2 * len(names) + 1.5))
-    ax.imshow(values, cmap="Greens", vmin=0, vmax=1)
-    ax.set_xticks(range(len(names)), names)
-    ax.set_yticks(range(len(names)), names)
-    for (r, c), value in np.ndenumerate(values):
-        ax.text(c, r, "–" if np.isnan(value) else f"{value:.2f}", ha="center", va="center",
-                color="white" if value > 0.6 else "black")
-    ax.set_title("Cohen's κ, all labels pooled")
-    return _save(fig, path)
+    return save_figure(fig, path)

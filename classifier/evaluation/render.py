@@ -10,43 +10,23 @@ from typing import Any
 import markdown
 
 from ..formats.files import atomic_path
+from ..formats.html import CSS, markdown_table, number
 from . import plots
 
 __all__ = ["render_markdown", "write_report"]
 
-CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
-color:#222;line-height:1.45}table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
-th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}th{background:#f3f3f3}
-img{max-width:100%}blockquote{color:#444;border-left:3px solid #ccc;margin-left:0;
-padding-left:1rem}code{background:#f6f6f6}"""
-
-
-def _num(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, dict):
-        return f"{value['mean']:.{digits}f} ± {value['sd']:.{digits}f}"
-    return f"{value:.{digits}f}"
-
-
-def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return [*lines, ""]
-
-
 def _per_label(metrics: dict[str, Any], labels: list[str]) -> list[str]:
     keys = ["precision", "recall", "f1", "average_precision", "roc_auc"]
-    rows = [[label, *[_num(metrics["labels"][label][k]) for k in keys],
-             _num(metrics["labels"][label]["support"], 0)
+    rows = [[label, *[number(metrics["labels"][label][k]) for k in keys],
+             number(metrics["labels"][label]["support"], 0)
              if isinstance(metrics["labels"][label]["support"], dict)
              else metrics["labels"][label]["support"]] for label in labels]
-    lines = _table(["label", "precision", "recall", "F1", "average precision", "ROC AUC",
-                    "support"], rows)
-    totals = [["macro-F1", _num(metrics["macro_f1"])], ["micro-F1", _num(metrics["micro_f1"])],
-              ["Hamming loss", _num(metrics["hamming_loss"])],
-              ["exact match", _num(metrics["exact_match"])]]
-    return lines + _table(["overall", "value"], totals)
+    lines = markdown_table(["label", "precision", "recall", "F1", "average precision",
+                            "ROC AUC", "support"], rows)
+    totals = [["macro-F1", number(metrics["macro_f1"])], ["micro-F1", number(metrics["micro_f1"])],
+              ["Hamming loss", number(metrics["hamming_loss"])],
+              ["exact match", number(metrics["exact_match"])]]
+    return lines + markdown_table(["overall", "value"], totals)
 
 
 def _mean(value: Any) -> float:
@@ -59,9 +39,9 @@ def _headline(m: dict[str, Any], labels: list[str]) -> tuple[list[str], dict[str
         ways["leave one hand out"] = m["leave_one_hand_out"]["overall"]
     if "challenge" in m:
         ways["held-out challenge set"] = m["challenge"]["overall"]
-    rows = [[name, *[_num(w["labels"][lab]["f1"]) for lab in labels], _num(w["macro_f1"])]
+    rows = [[name, *[number(w["labels"][lab]["f1"]) for lab in labels], number(w["macro_f1"])]
             for name, w in ways.items()]
-    lines = _table(["evaluated on", *labels, "macro-F1"], rows)
+    lines = markdown_table(["evaluated on", *labels, "macro-F1"], rows)
     if "challenge" in m:
         gap = _mean(m["cross_validated"]["macro_f1"]) - m["challenge"]["overall"]["macro_f1"]
         lines.insert(0, f"**Headline: macro-F1 falls by {gap:.3f} from the cross-validated "
@@ -79,18 +59,18 @@ def _compared(m: dict[str, Any], labels: list[str]) -> list[str]:
     rows = []
     for name, s in m["compared"].items():
         delta = s["macro_f1"]["mean"] - full
-        extra = [_num(s["challenge_macro_f1"])] if held else []
-        rows.append([name, _num(s["macro_f1"]), f"{delta:+.3f}", *extra, _num(s["micro_f1"]),
-                     *[_num(s["labels"][lab]["f1"]["mean"], 2) for lab in labels]])
+        extra = [number(s["challenge_macro_f1"])] if held else []
+        rows.append([name, number(s["macro_f1"]), f"{delta:+.3f}", *extra, number(s["micro_f1"]),
+                     *[number(s["labels"][lab]["f1"]["mean"], 2) for lab in labels]])
     header = ["model", "macro-F1", "Δ vs full", *(["challenge macro-F1"] if held else []),
               "micro-F1", *[f"F1 {lab}" for lab in labels]]
-    return _table(header, rows)
+    return markdown_table(header, rows)
 
 
 def _groups(title: str, groups: dict[str, Any], labels: list[str]) -> list[str]:
-    rows = [[name, g["n"], *[_num(g["labels"][lab]["f1"], 2) for lab in labels],
-             _num(g["macro_f1"])] for name, g in groups.items()]
-    return [f"### {title}", "", *_table(["hand", "n", *labels, "macro-F1"], rows)]
+    rows = [[name, g["n"], *[number(g["labels"][lab]["f1"], 2) for lab in labels],
+             number(g["macro_f1"])] for name, g in groups.items()]
+    return [f"### {title}", "", *markdown_table(["hand", "n", *labels, "macro-F1"], rows)]
 
 
 def _errors(errors: dict[str, Any]) -> list[str]:
@@ -110,10 +90,10 @@ def _errors(errors: dict[str, Any]) -> list[str]:
 
 
 def _thresholds(t: dict[str, Any]) -> list[str]:
-    rows = [[lab, _num(r["threshold"]), _num(r["precision_tuned"]), _num(r["recall_tuned"]),
-             _num(r["precision_at_0.5"]), _num(r["recall_at_0.5"])] for lab, r in t.items()]
-    return _table(["label", "threshold", "precision at it", "recall at it", "precision at 0.5",
-                   "recall at 0.5"], rows)
+    rows = [[lab, number(r["threshold"]), number(r["precision_tuned"]), number(r["recall_tuned"]),
+             number(r["precision_at_0.5"]), number(r["recall_at_0.5"])] for lab, r in t.items()]
+    return markdown_table(["label", "threshold", "precision at it", "recall at it",
+                           "precision at 0.5", "recall at 0.5"], rows)
 
 
 def render_markdown(results: dict[str, Any], figures: dict[str, str]) -> str:
@@ -151,16 +131,16 @@ def render_markdown(results: dict[str, Any], figures: dict[str, str]) -> str:
     out += ["## Figures", ""] + [f"![{name}]({file})\n" for name, file in figures.items()
                                  if name != "generalisation"]
     lc = m["learning_curve"]
-    out += ["## Learning curve", "", *_table(["training cases", "macro-F1"],
-                                             [[f"{p['cases']:.0f}", _num(p["macro_f1"])]
-                                              for p in lc])]
+    out += ["## Learning curve", "",
+            *markdown_table(["training cases", "macro-F1"],
+                            [[f"{p['cases']:.0f}", number(p["macro_f1"])] for p in lc])]
     lk = m["leakage"]
     out += ["## Leakage check", "",
             f"{len(lk['pairs'])} pairs of near-duplicate quotations (word similarity ≥ "
             f"{lk['threshold']}) fall in different folds, involving "
             f"{lk['quotations_involved']} quotations. Macro-F1 without them: "
-            f"{_num(lk['macro_f1_without'])} (with them: "
-            f"{_num(m['cross_validated']['macro_f1'])}).", ""]
+            f"{number(lk['macro_f1_without'])} (with them: "
+            f"{number(m['cross_validated']['macro_f1'])}).", ""]
     out += [f"- {p['similarity']:.2f}: “{html.escape(p['text_a'][:90])}” ~ "
             f"“{html.escape(p['text_b'][:90])}”" for p in lk["pairs"][:10]]
     out += ["", "## Most confident errors (out of fold)", "", *_errors(m["errors"])]

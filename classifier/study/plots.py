@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from ..evaluation.plots import _pyplot
+from ..formats.charts import pyplot, save_figure
 
 __all__ = ["cooccurrence_maps", "prevalence_bars", "quantification_points", "timeline_lines"]
 
@@ -24,25 +24,16 @@ def _small(draw: F) -> F:
 
     @functools.wraps(draw)
     def wrapper(*args: Any, **kwargs: Any) -> Path:
-        with _pyplot().rc_context({"font.size": 9, "axes.titlesize": 10}):
+        with pyplot().rc_context({"font.size": 9, "axes.titlesize": 10}):
             return draw(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
 
-def _save(fig: object, path: Path) -> Path:
-    plt = _pyplot()
-    fig.tight_layout()  # type: ignore[attr-defined]
-    # The format is named because the file may be a temporary name without the suffix.
-    fig.savefig(path, dpi=110, format="png")  # type: ignore[attr-defined]
-    plt.close(fig)
-    return path
-
-
 @_small
 def prevalence_bars(table: pd.DataFrame, colours: Sequence[str], path: Path) -> Path:
     """Share of cases and of passages per narrative, overall, with bootstrap intervals."""
-    plt = _pyplot()
+    plt = pyplot()
     overall = table[table["by"] == "all"]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for ax, unit in zip(axes, ("case", "passage"), strict=True):
@@ -55,13 +46,13 @@ def prevalence_bars(table: pd.DataFrame, colours: Sequence[str], path: Path) -> 
         ax.set_xticks(x, list(overall["label"]), rotation=20, ha="right")
         ax.set_ylim(0, 1)
         ax.set_title(f"share of {unit}s (95% CI, cases resampled)")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 @_small
 def cooccurrence_maps(cases: pd.DataFrame, passages: pd.DataFrame, path: Path) -> Path:
     """Heat maps of how often two narratives come together, in one case and in one passage."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
     for ax, matrix, title in ((axes[0], cases, "cases expressing both"),
                               (axes[1], passages, "passages suggesting both")):
@@ -74,14 +65,14 @@ def cooccurrence_maps(cases: pd.DataFrame, passages: pd.DataFrame, path: Path) -
             ax.text(c, r, str(value), ha="center", va="center", fontsize=9,
                     color="white" if value > values.max() * 0.6 else "black")
         ax.set_title(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 @_small
 def timeline_lines(table: pd.DataFrame, labels: Sequence[str], colours: Sequence[str],
                    path: Path) -> Path:
     """Share of cases expressing each narrative by year of leaving, with intervals."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     years = table.index.to_numpy()
     for label, colour in zip(labels, colours, strict=True):
@@ -96,7 +87,7 @@ def timeline_lines(table: pd.DataFrame, labels: Sequence[str], colours: Sequence
     ax.set_ylabel("share of cases (95% CI)")
     ax.set_title("Narratives by year of leaving")
     ax.legend(loc="lower left", fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 @_small
@@ -104,7 +95,7 @@ def quantification_points(estimates: pd.DataFrame, summary: pd.DataFrame,
                           coded: dict[str, float] | None, path: Path) -> Path:
     """Left: each method's estimate per narrative with its interval. Right: each method's
     error on held-out cases, as dealt and with their prevalence shifted."""
-    plt = _pyplot()
+    plt = pyplot()
     methods = list(dict.fromkeys(estimates["method"]))
     labels = list(dict.fromkeys(estimates["label"]))
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [3, 2]})
@@ -131,4 +122,4 @@ def quantification_points(estimates: pd.DataFrame, summary: pd.DataFrame,
     axes[1].set_ylabel("mean absolute error")
     axes[1].set_title("Error against coded prevalence")
     axes[1].legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)

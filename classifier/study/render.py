@@ -13,8 +13,8 @@ import markdown
 import numpy as np
 import pandas as pd
 
-from ..evaluation.render import CSS, _table
 from ..formats.files import atomic_path
+from ..formats.html import CSS, markdown_table
 from . import plots as plots_findings
 
 __all__ = ["findings_json", "render_findings", "write_findings"]
@@ -101,7 +101,7 @@ def _profile_rows(profiles: pd.DataFrame, labels: list[str]) -> list[str]:
             cells.append(f"{mark} {row[f'{lab}_passages']}" +
                          (f": {', '.join(refs[:SHOWN_REFS])}{more}" if refs else ""))
         rows.append([row["case_id"], *[row[f] for f in fields], row["passages"], *cells])
-    return _table(["case", *fields, "passages", *labels], rows)
+    return markdown_table(["case", *fields, "passages", *labels], rows)
 
 
 def _prevalence_rows(table: pd.DataFrame, field: str, labels: list[str]) -> list[str]:
@@ -112,29 +112,29 @@ def _prevalence_rows(table: pd.DataFrame, field: str, labels: list[str]) -> list
         cells = [f"{r['cases_expressing']} · {_share(r, 'case')} · {_pct(r['passage_share'])}"
                  for _, r in group.set_index("label").loc[labels].reset_index().iterrows()]
         rows.append([value, first["cases"], first["passages"], *cells])
-    return _table([FIELD_TITLES.get(field, field), "cases", "passages", *labels], rows)
+    return markdown_table([FIELD_TITLES.get(field, field), "cases", "passages", *labels], rows)
 
 
 def _overall(table: pd.DataFrame) -> list[str]:
     rows = [[r["label"], r["cases_expressing"], r["cases"], _share(r, "case"),
              r["passages_expressing"], r["passages"], _share(r, "passage")]
             for _, r in table[table["by"] == "all"].iterrows()]
-    return _table(["narrative", "cases expressing", "of cases", "share of cases [95% CI]",
-                   "passages suggesting", "of passages", "share of passages [95% CI]"], rows)
+    return markdown_table(["narrative", "cases expressing", "of cases",
+                           "share of cases [95% CI]", "passages suggesting", "of passages",
+                           "share of passages [95% CI]"], rows)
 
 
 def _matrix(frame: pd.DataFrame) -> list[str]:
-    return _table(["", *frame.columns], [[i, *row] for i, row in zip(frame.index,
-                                                                     frame.to_numpy().tolist(),
-                                                                     strict=True)])
+    rows = [[i, *row] for i, row in zip(frame.index, frame.to_numpy().tolist(), strict=True)]
+    return markdown_table(["", *frame.columns], rows)
 
 
 def _timeline_rows(table: pd.DataFrame, labels: list[str]) -> list[str]:
     rows = [[year, int(row["cases"]), *[f"{_pct(row[lab])} [{_pct(row[f'{lab}_low'])}, "
                                           f"{_pct(row[f'{lab}_high'])}]" for lab in labels]]
             for year, row in table.iterrows()]
-    return _table([FIELD_TITLES.get(str(table.index.name), str(table.index.name)), "cases",
-                   *labels], rows)
+    name = str(table.index.name)
+    return markdown_table([FIELD_TITLES.get(name, name), "cases", *labels], rows)
 
 
 def _quantification(q: dict[str, Any], labels: list[str], figure: str) -> list[str]:
@@ -155,7 +155,7 @@ def _quantification(q: dict[str, Any], labels: list[str], figure: str) -> list[s
            f"{q['folds']} folds grouped by case). Methods: " +
            "; ".join(f"`{m}`, {d}" for m, d in q["methods"].items()) +
            f". Intervals: 95% percentile bootstrap ({q['bootstrap']} draws) resampling the cases "
-           "of both the coded corpus and the archive.", "", *_table(header, rows)]
+           "of both the coded corpus and the archive.", "", *markdown_table(header, rows)]
     if q["coded_share"]:
         out += ["*coded*: the scored records are coded quotations, so their coded share is "
                 "shown. If the model was trained on them, its suggestions are in-sample and "
@@ -165,8 +165,9 @@ def _quantification(q: dict[str, Any], labels: list[str], figure: str) -> list[s
             "estimate the held-out fold's coded prevalence: as the fold was dealt, and "
             "resampled so that one narrative has another share (as an archive that differs "
             "from the corpus would). Error = estimate − coded share.", "",
-            *_table(["held-out sample", "method", "estimates", "mean absolute error",
-                     "bias (mean signed error)"], check), f"![quantification]({figure})", ""]
+            *markdown_table(["held-out sample", "method", "estimates", "mean absolute error",
+                             "bias (mean signed error)"], check),
+            f"![quantification]({figure})", ""]
     if q["warnings"]:
         out += [f"- quapy warned: {w}" for w in q["warnings"]] + [""]
     return out
