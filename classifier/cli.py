@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -24,28 +24,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .archive.batch import Interrupted, ScoreOptions, score_archive
-from .archive.dask_engine import score_with_dask
-from .archive.sources import count_records, discover
-from .codebook import load_codebook
-from .coding.consistency import check_consistency
-from .coding.next import code_next
-from .coding.qdpx_import import import_qdpx, load_code_map, write_corpus
-from .coding.render import reading, write_agreement_report
-from .corpus import DEFAULT_CASES, DEFAULT_CORPUS
+from .corpus import BY_FIELDS, DEFAULT_CASES, DEFAULT_CORPUS
 from .errors import InputError, NarrativesError, Problem
-from .evaluation.report import evaluate_corpus, evaluate_model, write_report
-from .model.artifact import DEFAULT_MODEL, export_model, load_model
-from .model.exchange import trust_pickle_file
-from .model.pipeline import DEFAULT_SEED
-from .model.suggest import Suggestion
-from .model.train import train
-from .pretag.exports import Exports, export_accounts
-from .pretag.passages import ExportContext, TaggedPassage, pretag_accounts, terms_text
-from .pretag.qdpx import write_qdc
-from .study.build import make_findings
-from .study.findings import BY_FIELDS
-from .study.render import write_findings
+from .model.defaults import DEFAULT_MODEL, DEFAULT_SEED
+
+if TYPE_CHECKING:
+    from .model.suggest import Suggestion
+    from .pretag.passages import TaggedPassage
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Suggest which narratives an excerpt of defector testimony expresses.")
@@ -69,10 +54,11 @@ def reports_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except Interrupted as exc:
-            err.print(f"Interrupted: {exc}", markup=False)
-            raise typer.Exit(130) from None
         except NarrativesError as exc:
+            batch = sys.modules.get("classifier.archive.batch")  # loaded if it raised
+            if batch is not None and isinstance(exc, batch.Interrupted):
+                err.print(f"Interrupted: {exc}", markup=False)
+                raise typer.Exit(130) from None
             err.print(f"Error: {exc}", markup=False)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
@@ -92,6 +78,8 @@ def require_files(paths: list[Path]) -> None:
 def vouch(model_path: Path | None, trust_pickle: bool) -> None:
     """--trust-pickle: trust this joblib file here and in the worker processes."""
     if trust_pickle and model_path is not None:
+        from .model.exchange import trust_pickle_file
+
         trust_pickle_file(model_path)
 
 
@@ -100,6 +88,8 @@ def _terms(suggestion: Suggestion, label: str) -> str:
 
 
 def print_suggestion(suggestion: Suggestion, thresholds: dict[str, float]) -> None:
+    from .pretag.passages import terms_text
+
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for column in ("narrative", "score", "threshold", "suggested", "terms that pushed it up",
                    "and down"):
@@ -131,6 +121,8 @@ def train_cli(
 
     Example: narratives train --corpus data/quotations.jsonl --out models/narratives.joblib
     """
+    from .model.train import train
+
     card = train(corpus, codebook=codebook, cases=cases, out=out_path, challenge=challenge,
                  seed=seed, char_ngrams=char_ngrams,
                  progress=lambda message: err.print(f"[dim]{message}[/dim]"))
@@ -167,6 +159,8 @@ def model_export_cli(
 
     Example: narratives model export --format skops --out shared/narratives.skops
     """
+    from .model.artifact import export_model
+
     card = export_model(model_path, out_path, format=format_, trust_pickle=trust_pickle)
     out.print(f"exported {model_path} to {card['file']} (SHA-256 {card['skops_sha256'][:12]}…) "
               f"and its card {Path(card['file']).with_suffix('.json')}; send both",
@@ -187,6 +181,8 @@ def suggest_cli(
 
     Example: narratives suggest "The emir took the best houses for the foreigners."
     """
+    from .model.artifact import load_model
+
     try:
         text = sys.stdin.read() if text is None else text
         text.encode("utf-8")  # bytes that are not UTF-8 arrive as lone surrogates
@@ -244,6 +240,9 @@ def score_cli(
 
     Example: narratives score archive/ --out scores.parquet --jobs 2 --resume
     """
+    from .archive.batch import ScoreOptions, score_archive
+    from .archive.sources import count_records, discover
+
     if unit not in (None, "record", "passage"):
         raise InputError(Problem("--unit", f"'{unit}' is not a unit; use record or passage"))
     if engine not in ("local", "dask"):
@@ -265,6 +264,8 @@ def score_cli(
             bar.update(task, completed=done, rate=f"{done / elapsed:,.0f}" if elapsed else "–")
 
         if engine == "dask":
+            from .archive.dask_engine import score_with_dask
+
             summary = score_with_dask(inputs, out_path, model_path=model_path, options=options,
                                       scheduler=scheduler, workers=jobs, skip_bad=skip_bad,
                                       progress=advance)
@@ -305,6 +306,8 @@ def evaluate_cli(
     Example: narratives evaluate --out reports/evaluation
     Example: narratives evaluate --model models/narratives.joblib --test other.jsonl
     """
+    from .evaluation.report import evaluate_corpus, evaluate_model, write_report
+
     say = lambda message: err.print(f"[dim]{message}[/dim]")  # noqa: E731
     vouch(model_path, trust_pickle)
     if test is not None:
@@ -347,6 +350,9 @@ def agreement_cli(
 
     Example: narratives agreement --coders coder_a,coder_b --out reports/agreement
     """
+    from .coding.consistency import check_consistency
+    from .coding.render import reading, write_agreement_report
+
     names = [name.strip() for item in coders or [] for name in item.split(",") if name.strip()]
     results = check_consistency(corpus, codebook=codebook, coders=names or None,
                                 n_boot=bootstrap, top=top, seed=seed, n_jobs=jobs,
@@ -397,6 +403,9 @@ def findings_cli(
 
     Example: narratives findings --scores scores.jsonl --coded data/quotations.jsonl
     """
+    from .study.build import make_findings
+    from .study.render import write_findings
+
     vouch(model_path, trust_pickle)
     results = make_findings(scores, cases=cases, coded=coded, codebook=codebook,
                             model=model_path, case_field=case_field, min_share=min_share,
@@ -416,6 +425,8 @@ def findings_cli(
               f"{written['findings.json']}")
 
 def _print_account(name: str, tagged: list[TaggedPassage]) -> None:
+    from .pretag.passages import terms_text
+
     out.rule(f"[bold]{name}[/bold]")
     for item in tagged:
         s = item.suggestion
@@ -456,6 +467,10 @@ def pretag_cli(
 
     Example: narratives pretag data/samples/*.txt --html pretag.html --qdpx pretag.qdpx
     """
+    from .model.artifact import load_model
+    from .pretag.exports import Exports, export_accounts
+    from .pretag.passages import ExportContext, pretag_accounts
+
     exports = Exports(html=html, qdpx=qdpx, label_studio=label_studio, doccano=doccano)
     exports.check()
     require_files(accounts)
@@ -482,6 +497,9 @@ def codebook_cli(
 
     Example: narratives codebook --qdc narratives.qdc
     """
+    from .codebook import load_codebook
+    from .pretag.qdpx import write_qdc
+
     book = load_codebook(codebook)
     table = Table("label", "name", "colour", box=None, title=f"{book.name} {book.version}")
     for label in book.labels:
@@ -510,6 +528,9 @@ def import_qdpx_cli(
 
     Example: narratives import-qdpx coded.qdpx --out corpus.jsonl --users "Coder A"
     """
+    from .codebook import load_codebook
+    from .coding.qdpx_import import import_qdpx, load_code_map, write_corpus
+
     book = load_codebook(codebook)
     names = [n.strip() for item in users or [] for n in item.split(",") if n.strip()]
     mapping = load_code_map(code_map, book) if code_map is not None else None
@@ -563,6 +584,9 @@ def next_cli(
 
     Example: narratives next pool.jsonl -k 50 --out next.csv
     """
+    from .coding.next import code_next
+    from .model.artifact import load_model
+
     require_files([pool])
     model = load_model(model_path, trust_pickle=trust_pickle)
     frame = code_next(pool, model, out=out_path, corpus=corpus, k=k, per_case=per_case,

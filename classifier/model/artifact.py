@@ -19,14 +19,14 @@ from sklearn.pipeline import Pipeline
 from ..corpus import file_sha256
 from ..errors import InputError, ModelError, Problem
 from ..formats.files import atomic_path
-from .exchange import MODELS_DIR, check_pickle_allowed, read_skops, vouch_for, write_skops
+from .defaults import DEFAULT_MODEL
+from .exchange import check_pickle_allowed, read_skops, vouch_for, write_skops
 from .pipeline import NarrativeClassifier
 from .suggest import NarrativeModel
 
 __all__ = ["DEFAULT_MODEL", "FORMAT_VERSION", "SHA_FIELDS", "card_path", "export_model",
            "load_model", "model_format", "save_model"]
 
-DEFAULT_MODEL = MODELS_DIR / "narratives.joblib"
 FORMAT_VERSION = 1
 # The card field holding each format's SHA-256; a card exported beside a skops file keeps
 # the joblib's too, so one card can describe both files of the same model.

@@ -23,6 +23,7 @@ from typing import Any
 from ..corpus import file_sha256
 from ..errors import ModelError
 from ..formats.files import atomic_path
+from .defaults import MODELS_DIR
 
 __all__ = [
     "MODELS_DIR",
@@ -35,7 +36,6 @@ __all__ = [
     "write_skops",
 ]
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 TRUST_ENV = "NARRATIVES_TRUSTED_PICKLES"
 # Every type of a narratives pipeline that skops does not already trust; a file that
 # needs any other type is refused, so this list is the whole of what a received model

@@ -19,12 +19,12 @@ from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from .defaults import DEFAULT_SEED
 from .features import CharNgramCounts
 from .text import SpacyLemmatizer, lemma_stop_words
 
 __all__ = ["DEFAULT_SEED", "NarrativeClassifier", "build_pipeline", "grouped_splits"]
 
-DEFAULT_SEED = 13
 TOKEN = r"[^ ]+"  # the lemmatizer already tokenised: split on its single spaces
 
 

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..model.pipeline import DEFAULT_SEED
+from ..corpus import BY_FIELDS
+from ..model.defaults import DEFAULT_SEED
 from .scored import suggested_matrix
 
 __all__ = ["BY_FIELDS", "case_profiles", "case_rule", "cooccurrence", "prevalence", "timeline"]
 
-BY_FIELDS = ("left", "origin", "role", "source")
 
 
 def case_rule(min_share: float | None) -> str:
