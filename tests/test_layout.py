@@ -91,7 +91,7 @@ def test_imports_flow_one_way(path):
 def test_every_room_is_known_and_every_job_has_its_folder():
     rooms = {room(module_name(p)) for p in MODULES}
     assert rooms <= set(MAY_IMPORT) | {"__init__"}, rooms - set(MAY_IMPORT)
-    for job in (*JOBS, "formats"):
+    for job in (*JOBS, "formats", "cli"):
         assert (PACKAGE / job / "__init__.py").is_file(), job
 
 
