@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from .archive.batch import ScoreOptions, score_archive
     from .archive.score import score_file
     from .codebook import Codebook, Label, load_codebook
-    from .coding.next import rank_next, read_pool
+    from .coding.next import rank_next
+    from .coding.pool import read_pool
     from .coding.qdpx_import import import_qdpx
     from .corpus import label_matrix, load_cases, load_corpus
     from .errors import CodebookError, CorpusError, InputError, ModelError, NarrativesError
@@ -71,7 +72,7 @@ _MODULES = {
     "pretag_text": "pretag.passages",
     "prevalence": "study.findings",
     "rank_next": "coding.next",
-    "read_pool": "coding.next",
+    "read_pool": "coding.pool",
     "save_model": "model.artifact",
     "score_archive": "archive.batch",
     "score_file": "archive.score",

@@ -38,95 +38,23 @@ import pandas as pd
 from scipy.special import logit
 from sklearn.preprocessing import normalize
 
-from ..corpus import DEFAULT_CORPUS, file_sha256
 from ..errors import InputError, Problem
 from ..formats.files import atomic_path
-from ..formats.records import iter_records
 from ..model.fastpath import FastFeatures, supports
 from ..model.suggest import NarrativeModel
+from .pool import (
+    TrainingSet,
+    normalise,
+    read_pool,
+    read_training,
+    skip_training,
+    training_corpus_of,
+)
 
 __all__ = ["TrainingSet", "code_next", "rank_next", "read_pool", "read_training",
            "training_corpus_of", "write_next"]
 
-CASE_FIELDS = ("case_id", "case")  # the corpus's name first, then the plain one
 EPSILON = 1e-9
-
-
-def normalise(text: str) -> str:
-    """A text with every run of white space made one space, for matching copies."""
-    return " ".join(text.split())
-
-
-@dataclass(frozen=True)
-class TrainingSet:
-    """What identifies the excerpts a model was trained on: their ids and texts."""
-
-    file: str | None = None
-    ids: frozenset[str] = field(default_factory=frozenset)
-    texts: frozenset[str] = field(default_factory=frozenset)
-
-
-def _scalar(value: Any) -> str | None:
-    if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
-        return str(value)
-    return None
-
-
-def read_pool(path: str | Path) -> pd.DataFrame:
-    """Read uncoded excerpts (JSONL or CSV: ``id``, ``text``, optional ``case_id`` or ``case``).
-
-    Returns one row per excerpt with ``id``, ``case_id`` (None when absent), ``text`` and
-    ``line``. Raises :class:`InputError` listing every bad record: a missing id or text,
-    a duplicate id, a case that is not a plain value.
-    """
-    file = str(path)
-    problems: list[Problem] = []
-    rows: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    for line, record in iter_records(path, problems=problems):
-        qid = _scalar(record.get("id"))
-        text = record.get("text")
-        if qid is None:
-            problems.append(Problem(file, "missing id; every excerpt needs a unique id",
-                                    line, "id"))
-        elif qid in seen:
-            problems.append(Problem(file, f"duplicate id '{qid}' (first on line {seen[qid]}); "
-                                    "ids must be unique", line, "id"))
-        if not isinstance(text, str) or not text.strip():
-            what = "missing" if "text" not in record else "empty or not a string"
-            problems.append(Problem(file, f"text is {what}; give the excerpt's words",
-                                    line, "text"))
-        name = next((f for f in CASE_FIELDS if record.get(f) not in (None, "")), None)
-        case = None if name is None else _scalar(record[name])
-        if name is not None and case is None:
-            problems.append(Problem(file, "must be a case id (text or a number)", line, name))
-        if qid is not None and qid not in seen:
-            seen[qid] = line
-        rows.append({"id": qid, "case_id": case, "text": text, "line": line})
-    if not rows and not problems:
-        problems.append(Problem(file, "holds no excerpts"))
-    if problems:
-        raise InputError(problems)
-    return pd.DataFrame(rows, columns=["id", "case_id", "text", "line"])
-
-
-def read_training(path: str | Path) -> TrainingSet:
-    """The ids and white-space-normalised texts of a training corpus (JSONL or CSV)."""
-    ids, texts = set(), set()
-    for _, record in iter_records(path):
-        if (qid := _scalar(record.get("id"))) is not None:
-            ids.add(qid)
-        if isinstance(record.get("text"), str):
-            texts.add(normalise(record["text"]))
-    return TrainingSet(str(path), frozenset(ids), frozenset(texts))
-
-
-def training_corpus_of(model: NarrativeModel) -> Path | None:
-    """The shipped corpus if the model's card says it was trained on it, else None."""
-    recorded = model.card.get("training_data", {}).get("sha256")
-    if recorded and DEFAULT_CORPUS.is_file() and file_sha256(DEFAULT_CORPUS) == recorded:
-        return DEFAULT_CORPUS
-    return None
 
 
 def _features(model: NarrativeModel, texts: list[str]) -> tuple[np.ndarray, Any]:
@@ -153,13 +81,6 @@ def _reason(labels: list[str], scores: np.ndarray, margins: np.ndarray,
     parts = [f"{labels[j]} {scores[j]:.2f} vs {thresholds[labels[j]]:.2f}" for j in shown]
     parts[0] = parts[0].replace(" vs ", " vs threshold ")
     return "; ".join(parts)
-
-
-def _skip_training(pool: pd.DataFrame, training: TrainingSet) -> tuple[pd.DataFrame, int, int]:
-    same_id = pool["id"].isin(training.ids)
-    same_text = ~same_id & pool["text"].map(normalise).isin(training.texts)
-    kept = pool[~same_id & ~same_text]
-    return kept, int(same_id.sum()), int(same_text.sum())
 
 
 @dataclass
@@ -280,7 +201,7 @@ def rank_next(model: NarrativeModel, pool: pd.DataFrame, *, k: int = 50,
     if "case_id" not in pool:
         pool = pool.assign(case_id=None)
     pool = pool.assign(id=pool["id"].astype(str))
-    kept, same_id, same_text = _skip_training(pool, training)
+    kept, same_id, same_text = skip_training(pool, training)
     kept = kept.sort_values("id", kind="stable")
     cases = _case_keys(kept)
     n_cases = len(set(cases.tolist()))
