@@ -153,11 +153,15 @@ def test_python_dash_m_runs_the_cli():
     assert result.returncode == 0 and "pretag" in result.stdout
 
 
-def test_every_command_is_documented_in_the_readme():
+def test_every_command_is_documented_in_the_reference_and_the_readme_leads_there():
+    reference = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(docs/commands.md)" in readme
     commands = [c.name for c in app.registered_commands]
     assert commands
     for name in commands:
+        assert re.search(rf"^## `narratives {name}\b", reference, re.M), \
+            f"docs/commands.md has no section 'narratives {name}'"
         assert re.search(rf"narratives {name}\b", readme), f"README lacks 'narratives {name}'"
         result = run(name, "--help")
         assert result.exit_code == 0 and "Example:" in result.output

@@ -233,5 +233,5 @@ def test_model_export_prints_where_and_is_documented(tmp_path, skops_model):
     assert "again.skops" in result.output and "again.json; send both" in result.output
     assert (tmp_path / "again.skops").exists() and (tmp_path / "again.json").exists()
     assert "Example:" in run("model", "export", "--help").output
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "narratives model export" in readme and "--trust-pickle" in readme
+    reference = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
+    assert "narratives model export" in reference and "--trust-pickle" in reference
