@@ -20,7 +20,14 @@ from ..corpus import file_sha256
 from ..errors import InputError, ModelError, Problem
 from ..formats.files import atomic_path
 from .defaults import DEFAULT_MODEL
-from .exchange import check_pickle_allowed, read_skops, vouch_for, write_skops
+from .exchange import (
+    FLAT_LAYOUT_HINT,
+    check_pickle_allowed,
+    read_skops,
+    saved_by_flat_layout,
+    vouch_for,
+    write_skops,
+)
 from .pipeline import NarrativeClassifier
 from .suggest import NarrativeModel
 
@@ -108,6 +115,8 @@ def _unpickle(path: Path, sha256: str, trust_pickle: bool) -> Any:
     try:
         return joblib.load(path)
     except Exception as exc:  # a truncated or foreign file fails in many ways
+        if saved_by_flat_layout(str(exc)):
+            raise ModelError(f"{path}: cannot be loaded: {FLAT_LAYOUT_HINT}") from None
         raise ModelError(f"{path}: cannot be loaded ({type(exc).__name__}: {exc})") from None
 
 

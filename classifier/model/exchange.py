@@ -26,11 +26,13 @@ from ..formats.files import atomic_path
 from .defaults import MODELS_DIR
 
 __all__ = [
+    "FLAT_LAYOUT_HINT",
     "MODELS_DIR",
     "TRUSTED_TYPES",
     "TRUST_ENV",
     "check_pickle_allowed",
     "read_skops",
+    "saved_by_flat_layout",
     "trust_pickle_file",
     "vouch_for",
     "write_skops",
@@ -45,6 +47,32 @@ TRUSTED_TYPES = (
     "classifier.model.pipeline.NarrativeClassifier",
     "classifier.model.text.SpacyLemmatizer",
 )
+# Where these types lived before the package was arranged by job: a model file saved then
+# names them so, and no longer loads.
+FLAT_LAYOUT_TYPES = (
+    "classifier.features.CharNgramCounts",
+    "classifier.model.NarrativeClassifier",
+    "classifier.text.SpacyLemmatizer",
+)
+FLAT_LAYOUT_HINT = ("it was saved by an older narratives, whose modules have since moved; "
+                    "retrain it with narratives train on the same corpus and --seed (the "
+                    "metrics come out the same) and export it again")
+
+
+def saved_by_flat_layout(message: str) -> bool:
+    """Whether a loading error names a module or type of the older, flat layout.
+
+    >>> saved_by_flat_layout("No module named 'classifier.text'")
+    True
+    >>> saved_by_flat_layout("Can't get attribute 'NarrativeClassifier' on <module 'x'>")
+    True
+    >>> saved_by_flat_layout("unexpected end of data")
+    False
+    """
+    old = {name.rsplit(".", 1)[0] for name in FLAT_LAYOUT_TYPES} - {"classifier.model"}
+    return any(f"'{module}'" in message for module in old) or \
+        "Can't get attribute 'NarrativeClassifier'" in message or \
+        any(name in message for name in FLAT_LAYOUT_TYPES)
 
 
 def _trusted() -> set[str]:
@@ -105,6 +133,8 @@ def read_skops(path: str | Path) -> Any:
         return sio.load(path, trusted=list(TRUSTED_TYPES))
     except UntrustedTypesFoundException:
         foreign = sorted(set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
+        if foreign and set(foreign) <= set(FLAT_LAYOUT_TYPES):
+            raise ModelError(f"{path}: cannot be loaded: {FLAT_LAYOUT_HINT}") from None
         raise ModelError(f"{path}: holds types this project does not trust, so it is not "
                          f"loaded: {', '.join(foreign)}; a narratives model holds only "
                          "scikit-learn, NumPy and SciPy types and "
