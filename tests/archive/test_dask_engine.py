@@ -97,7 +97,8 @@ def test_a_worker_killed_mid_job_is_retried_and_the_output_is_a_clean_runs(tmp_p
     call = (f"from test_dask_engine import kill_a_worker_mid_job as drill; "
             f"drill({str(source)!r}, {str(tiny_model_path)!r}, {str(tmp_path)!r}, 100)")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
+        [str(Path(__file__).parent), str(Path(__file__).parent.parent),
+         os.environ.get("PYTHONPATH", "")])}
     child = subprocess.run([sys.executable, "-c", call], capture_output=True, text=True,
                            env=env, timeout=300, check=False)
     assert child.returncode == 0, child.stderr[-3000:]
