@@ -25,7 +25,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...codebook import hex_colours
-from ...suggest import NarrativeModel
+from ...model.suggest import NarrativeModel
 from .queue import ORDERS, next_passage, progress
 from .retrain import DEFAULT_WEIGHT, retraining, start_background
 from .store import ACTIONS, Decision, Store

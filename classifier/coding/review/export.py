@@ -20,7 +20,7 @@ from xml.etree import ElementTree as ET
 
 from ...codebook import Codebook
 from ...errors import InputError, Problem
-from ...files import atomic_path
+from ...formats.files import atomic_path
 from .retrain import decided_labels
 from .store import Store, open_store
 
@@ -83,7 +83,15 @@ def write_review_qdpx(store: Store, out: Path) -> dict[str, int]:
     answer on a passage is a ``PlainTextSelection`` by that coder with one ``Coding`` per
     label and the note as its description. Built on :mod:`classifier.qdpx`'s helpers.
     """
-    from ...qdpx import PROJECT_NS, _clean, _codes, _guid, _serialise, _write_member, code_guid
+    from ...pretag.qdpx import (
+        PROJECT_NS,
+        _clean,
+        _codes,
+        _guid,
+        _serialise,
+        _write_member,
+        code_guid,
+    )
 
     ET.register_namespace("", PROJECT_NS)
     ns = f"{{{PROJECT_NS}}}"

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ...archive.sources import Excerpt, Rejected, discover, read_sources
 from ...errors import InputError, Problem
-from ...sources import Excerpt, Rejected, discover, read_sources
-from ...text import split_passages
+from ...model.text import split_passages
 
 __all__ = ["read_inputs"]
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from ...next import rank_next
-from ...suggest import NarrativeModel
+from ...model.suggest import NarrativeModel
+from ..next import rank_next
 from .store import Store
 
 __all__ = ["ORDERS", "RANK_WINDOW", "READING_OFFSET", "next_passage", "progress",

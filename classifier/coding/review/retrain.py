@@ -85,8 +85,8 @@ def retrain(store: Store, base: Any, *, corpus: Path | None, weight: int = DEFAU
     """Fit the base model's configuration on the corpus plus the decisions; save; return card."""
     from sklearn.base import clone
 
-    from ...artifact import save_model
-    from ...train import check_label_support, library_versions
+    from ...model.artifact import save_model
+    from ...model.train import check_label_support, library_versions
 
     started = time.perf_counter()
     decisions = store.decisions()
@@ -123,8 +123,8 @@ def retrain(store: Store, base: Any, *, corpus: Path | None, weight: int = DEFAU
 
 
 def _load(path: Path, sha256: str | None) -> Any:
-    from ...artifact import load_model
     from ...corpus import file_sha256
+    from ...model.artifact import load_model
 
     if sha256 is not None and file_sha256(path) != sha256:
         raise NarrativesError(f"{path}: changed since the review wrote it; it is not loaded")
@@ -148,7 +148,7 @@ def rank_only(store: Store) -> int:
 
 
 def _run(db: Path, weight: int, ranking_only: bool) -> None:
-    from ...suggest import NarrativeModel
+    from ...model.suggest import NarrativeModel
     from .queue import rank_queue
 
     store = open_store(db, create=False)

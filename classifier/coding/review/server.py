@@ -55,8 +55,8 @@ def open_review(db: str | Path, inputs: Sequence[str | Path], *, model_path: Pat
     Returns the store, the model making suggestions, and whether the queue still needs
     ranking by the model (done in the background by :func:`serve`).
     """
-    from ...artifact import load_model
-    from ...next import training_corpus_of
+    from ...model.artifact import load_model
+    from ..pool import training_corpus_of
     from .retrain import _load
 
     base = load_model(model_path, trust_pickle=trust_pickle)

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from ...errors import NarrativesError
-from ...explain import _merge, _owners, feature_names
-from ...suggest import NarrativeModel
+from ...model.explain import _merge, _owners, feature_names
+from ...model.suggest import NarrativeModel
 from .retrain import active_model_path
 from .store import Store
 
