@@ -449,6 +449,9 @@ def pretag_cli(
     label_studio: Annotated[Path | None, typer.Option(
         help="Label Studio tasks with pre-annotations (.json).")] = None,
     doccano: Annotated[Path | None, typer.Option(help="doccano JSONL (.jsonl).")] = None,
+    qdpx_coder: Annotated[str | None, typer.Option(
+        help="The person who reviews the .qdpx, its first user; default: the login name.")]
+    = None,
 ) -> None:
     """Split accounts into passages and suggest narratives for each passage.
 
@@ -456,7 +459,8 @@ def pretag_cli(
 
     Example: narratives pretag data/samples/*.txt --html pretag.html --qdpx pretag.qdpx
     """
-    exports = Exports(html=html, qdpx=qdpx, label_studio=label_studio, doccano=doccano)
+    exports = Exports(html=html, qdpx=qdpx, label_studio=label_studio, doccano=doccano,
+                      qdpx_coder=qdpx_coder)
     exports.check()
     require_files(accounts)
     model = load_model(model_path, trust_pickle=trust_pickle)

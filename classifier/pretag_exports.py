@@ -28,6 +28,7 @@ class Exports:
     qdpx: Path | None = None
     label_studio: Path | None = None
     doccano: Path | None = None
+    qdpx_coder: str | None = None  # the QDPX's first user; None: the login name
 
     def __bool__(self) -> bool:
         return any(v is not None for v in (self.html, self.qdpx, self.label_studio, self.doccano))
@@ -54,10 +55,11 @@ def export_accounts(accounts: Sequence[Account], ctx: ExportContext,
         lines.append(f"html: {len(accounts)} accounts and {suggested} suggested passages in, "
                      f"{len(pages)} page(s) out: {', '.join(map(str, pages))}")
     if exports.qdpx is not None:
-        q = write_qdpx(accounts, exports.qdpx, ctx)
+        q = write_qdpx(accounts, exports.qdpx, ctx, coder=exports.qdpx_coder)
         lines.append(f"qdpx: {q['accounts']} accounts and {q['suggested']} suggested passages "
                      f"in, {q['sources']} sources and {q['selections']} selections "
-                     f"({q['codings']} codings) out: {q['path']}")
+                     f"({q['codings']} codings) out: {q['path']}, users "
+                     + ", ".join(q["users"]))
     if exports.label_studio is not None:
         ls = write_label_studio(accounts, exports.label_studio, ctx)
         config = exports.label_studio.with_suffix(".config.xml")
