@@ -13,6 +13,7 @@ from .next import rank_next, read_pool
 from .pretag import TaggedPassage, pretag_files, pretag_text
 from .pretag_exports import export_accounts
 from .qdpx import write_qdc, write_qdpx
+from .qdpx_codings import QdaCoding, write_codings_qdpx
 from .qdpx_import import import_qdpx
 from .quantify import corrected_prevalence
 from .score import score_file
@@ -35,6 +36,7 @@ __all__ = [
     "NarrativeModel",
     "NarrativesError",
     "Passage",
+    "QdaCoding",
     "ScoreOptions",
     "SpacyLemmatizer",
     "Suggestion",
@@ -66,6 +68,7 @@ __all__ = [
     "split_sentences",
     "timeline",
     "train",
+    "write_codings_qdpx",
     "write_html",
     "write_qdc",
     "write_qdpx",
