@@ -4,8 +4,9 @@ Codings come in two forms, which give the same figures: *wide*, a corpus with on
 column of labels per coder (``coder_a``, ``coder_b``, ...) or, as ``narratives import-qdpx``
 writes it, a ``codings`` field mapping each coder's name to their labels; or *long*, a
 CSV with one row per (quotation, coder) and the columns ``id``, ``coder`` and ``labels``
-(``;``-separated), optionally ``case_id`` and ``text``. Statistics come from the ``krippendorff`` package and
-scikit-learn's ``cohen_kappa_score``; nothing is reimplemented.
+(``;``-separated), optionally ``case_id`` and ``text``. Statistics come from the
+``krippendorff`` package and scikit-learn's ``cohen_kappa_score``; nothing is
+reimplemented.
 """
 
 from __future__ import annotations
@@ -110,9 +111,9 @@ def load_codings(path: str | Path, codebook: Codebook, *,
     """Read codings in wide or long form; return the table and the coders' names.
 
     A ``.csv`` with a ``coder`` column is the long form; anything else is a corpus with
-    one column per coder, or with each coder's labels in a ``codings`` field. Raises :class:`~classifier.errors.CorpusError` for a coder
-    that is not there or coded nothing, fewer than two coders, or coders who never coded
-    the same quotation.
+    one column per coder, or with each coder's labels in a ``codings`` field. Raises
+    :class:`~classifier.errors.CorpusError` for a coder that is not there or coded
+    nothing, fewer than two coders, or coders who never coded the same quotation.
     """
     path = Path(path)
     file = str(path)

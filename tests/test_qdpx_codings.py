@@ -3,11 +3,11 @@ from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
 import pytest
+from test_qdpx import SCHEMA, needs_schema
 
 from classifier import InputError
 from classifier.qdpx import model_user
 from classifier.qdpx_codings import PROJECT_NS, QdaCoding, user_guid, write_codings_qdpx
-from test_qdpx import SCHEMA, needs_schema
 
 NS = {"q": PROJECT_NS}
 T0 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)

@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_qdpx_codings import MODEL, decisions
+from test_qdpx_codings import TEXT as REVIEWED
 
 from classifier import InputError, load_corpus
 from classifier.agreement import agreement_table, load_codings
@@ -12,9 +14,6 @@ from classifier.pretag import ExportContext, pretag_accounts
 from classifier.qdpx import model_user, write_qdpx
 from classifier.qdpx_codings import write_codings_qdpx
 from classifier.qdpx_import import import_qdpx, load_code_map, write_corpus
-from test_qdpx_codings import MODEL
-from test_qdpx_codings import TEXT as REVIEWED
-from test_qdpx_codings import decisions
 
 TEXT = ("We prayed at dawn 🙏 in the café.\r\n\r\n"
         "The emir stole the spoils and bought a villa 🏠. The hostages were shot at random.\r\n")
