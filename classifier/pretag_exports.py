@@ -37,6 +37,9 @@ class Exports:
         """Refuse an output of the wrong kind before anything is scored."""
         wanted = {"--qdpx": (self.qdpx, ".qdpx"), "--label-studio": (self.label_studio, ".json"),
                   "--doccano": (self.doccano, ".jsonl")}
+        if self.qdpx_coder is not None and self.qdpx is None:
+            raise InputError(Problem("--qdpx-coder", "names the first user of a .qdpx "
+                                     "export; give --qdpx OUT.qdpx too"))
         for option, (path, suffix) in wanted.items():
             if path is not None and path.suffix.lower() != suffix:
                 raise InputError(Problem(str(path), f"{option} writes a {suffix} file; "

@@ -86,8 +86,8 @@ def user_guid(name: str) -> str:
 def iso_time(time: datetime) -> str:
     """``time`` as an ISO 8601 ``xsd:dateTime`` with its zone, to the second (UTC as ``Z``)."""
     if time.utcoffset() is None:
-        raise ValueError(f"the time {time.isoformat()} has no zone; give an aware datetime, "
-                         "e.g. datetime.now(UTC)")
+        raise InputError(Problem("created", f"the time {time.isoformat()} has no zone; give "
+                                 "an aware datetime, e.g. datetime.now(UTC)"))
     return time.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -261,11 +261,13 @@ def write_codings_qdpx(sources: Mapping[str, str], codings: Iterable[QdaCoding],
     >>> when = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
     >>> decisions = [QdaCoding("Ada", "a.txt", 0, 14, ["corruption"], when),
     ...              QdaCoding("Ben", "a.txt", 0, 14, [], when)]
-    >>> out = Path(tempfile.mkdtemp()) / "review.qdpx"
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> out = Path(folder.name) / "review.qdpx"
     >>> written = write_codings_qdpx({"a.txt": "The emir stole."}, decisions, out,
     ...                              load_codebook(), created=when)
     >>> written["users"], written["selections"], written["codings"]
     (['Ada', 'Ben'], 2, 1)
+    >>> folder.cleanup()
     """
     codings = list(codings)
     xml, members, counts = project_xml(sources, codings, codebook, users=users,

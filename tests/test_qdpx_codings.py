@@ -70,3 +70,6 @@ def test_bad_codings_are_all_listed_and_nothing_is_written(tmp_path, codebook):
                      "a.txt 0–3 twice"]:
         assert expected in message
     assert not (tmp_path / "r.qdpx").exists()
+    with pytest.raises(InputError, match=r"created: the time 2026-12-03T09:00:00 has no zone"):
+        write_codings_qdpx({"a.txt": TEXT}, [], tmp_path / "r.qdpx", codebook, users=["Ada"],
+                           created=naive)
