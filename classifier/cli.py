@@ -24,28 +24,28 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .artifact import DEFAULT_MODEL, export_model, load_model
-from .batch import Interrupted, ScoreOptions, score_archive
+from .archive.batch import Interrupted, ScoreOptions, score_archive
+from .archive.dask_engine import score_with_dask
+from .archive.sources import count_records, discover
 from .codebook import load_codebook
-from .consistency import check_consistency
+from .coding.consistency import check_consistency
+from .coding.next import code_next
+from .coding.qdpx_import import import_qdpx, load_code_map, write_corpus
+from .coding.render import reading, write_agreement_report
 from .corpus import DEFAULT_CASES, DEFAULT_CORPUS
-from .dask_engine import score_with_dask
 from .errors import InputError, NarrativesError, Problem
-from .exchange import trust_pickle_file
-from .findings import BY_FIELDS
-from .model import DEFAULT_SEED
-from .next import code_next
-from .pretag import ExportContext, TaggedPassage, pretag_accounts, terms_text
-from .pretag_exports import Exports, export_accounts
-from .qdpx import write_qdc
-from .qdpx_import import import_qdpx, load_code_map, write_corpus
-from .render_agreement import reading, write_agreement_report
-from .render_findings import write_findings
-from .report import evaluate_corpus, evaluate_model, write_report
-from .sources import count_records, discover
-from .study import make_findings
-from .suggest import Suggestion
-from .train import train
+from .evaluation.report import evaluate_corpus, evaluate_model, write_report
+from .model.artifact import DEFAULT_MODEL, export_model, load_model
+from .model.exchange import trust_pickle_file
+from .model.pipeline import DEFAULT_SEED
+from .model.suggest import Suggestion
+from .model.train import train
+from .pretag.exports import Exports, export_accounts
+from .pretag.passages import ExportContext, TaggedPassage, pretag_accounts, terms_text
+from .pretag.qdpx import write_qdc
+from .study.build import make_findings
+from .study.findings import BY_FIELDS
+from .study.render import write_findings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Suggest which narratives an excerpt of defector testimony expresses.")

@@ -21,7 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .codebook import Codebook
 from .errors import CorpusError, Problem
-from .records import iter_records
+from .formats.records import iter_records
 
 __all__ = [
     "CASE_FIELDS",
