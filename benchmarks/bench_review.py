@@ -36,8 +36,8 @@ from classifier.coding.review.queue import reading_ranks
 from classifier.coding.review.retrain import DEFAULT_WEIGHT, retrain
 from classifier.coding.review.store import Decision, open_store
 from classifier.corpus import DEFAULT_CHALLENGE, DEFAULT_CORPUS
-from classifier.evaluate import label_metrics
-from classifier.train import train
+from classifier.model.crossval import label_metrics
+from classifier.model.train import train
 
 
 def fill(db: Path, passages: int, decided: int, model) -> object:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .pretag.highlight import write_html
     from .pretag.passages import TaggedPassage, pretag_files, pretag_text
     from .pretag.qdpx import write_qdc, write_qdpx
+    from .pretag.qdpx_codings import QdaCoding, write_codings_qdpx
     from .study.build import make_findings
     from .study.findings import case_profiles, cooccurrence, prevalence, timeline
     from .study.quantify import corrected_prevalence
@@ -49,6 +50,7 @@ _MODULES = {
     "NarrativeModel": "model.suggest",
     "NarrativesError": "errors",
     "Passage": "model.text",
+    "QdaCoding": "pretag.qdpx_codings",
     "ScoreOptions": "archive.batch",
     "SpacyLemmatizer": "model.text",
     "Suggestion": "model.suggest",
@@ -82,6 +84,7 @@ _MODULES = {
     "train": "model.train",
     "write_html": "pretag.highlight",
     "write_qdc": "pretag.qdpx",
+    "write_codings_qdpx": "pretag.qdpx_codings",
     "write_qdpx": "pretag.qdpx",
 }
 
@@ -98,6 +101,7 @@ __all__ = [
     "NarrativeModel",
     "NarrativesError",
     "Passage",
+    "QdaCoding",
     "ScoreOptions",
     "SpacyLemmatizer",
     "Suggestion",
@@ -129,6 +133,7 @@ __all__ = [
     "split_sentences",
     "timeline",
     "train",
+    "write_codings_qdpx",
     "write_html",
     "write_qdc",
     "write_qdpx",

@@ -7,6 +7,8 @@ rules here are the ones each subpackage's ``__init__`` docstring states.
 """
 
 import ast
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,22 @@ def test_the_rule_catches_a_sideways_import():
     assert found == {"classifier.evaluation", "classifier.evaluation.report",
                      "classifier.model", "classifier.model.text"}
     assert {room(m) for m in found} - MAY_IMPORT["model"] - {"model"} == {"evaluation"}
+
+
+def _outside_modules() -> list[tuple[str, str]]:
+    """(file, module) for every classifier module named by tests, benchmarks, fuzz and notebooks."""
+    root = PACKAGE.parent
+    sources = [(p, p.read_text(encoding="utf-8"))
+               for folder in ("tests", "benchmarks", "fuzz") for p in (root / folder).rglob("*.py")]
+    for notebook in (root / "notebooks").glob("*.ipynb"):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        sources.append((notebook, "\n".join("".join(c["source"]) for c in cells
+                                            if c["cell_type"] == "code")))
+    pattern = re.compile(r"^\s*(?:from|import) (classifier(?:\.\w+)*)", re.M)
+    return [(str(path.relative_to(root)), module) for path, text in sources
+            for module in pattern.findall(text)]
+
+
+def test_tests_benchmarks_fuzz_and_notebooks_import_modules_that_exist():
+    missing = sorted({(where, m) for where, m in _outside_modules() if not _is_module(m)})
+    assert not missing, missing

@@ -58,6 +58,9 @@ def pretag_cli(
     label_studio: Annotated[Path | None, typer.Option(
         help="Label Studio tasks with pre-annotations (.json).")] = None,
     doccano: Annotated[Path | None, typer.Option(help="doccano JSONL (.jsonl).")] = None,
+    qdpx_coder: Annotated[str | None, typer.Option(
+        help="The person who reviews the .qdpx, its first user; default: the login name.")]
+    = None,
 ) -> None:
     """Split accounts into passages and suggest narratives for each passage.
 
@@ -69,7 +72,8 @@ def pretag_cli(
     from ..pretag.exports import Exports, export_accounts
     from ..pretag.passages import ExportContext, pretag_accounts
 
-    exports = Exports(html=html, qdpx=qdpx, label_studio=label_studio, doccano=doccano)
+    exports = Exports(html=html, qdpx=qdpx, label_studio=label_studio, doccano=doccano,
+                      qdpx_coder=qdpx_coder)
     exports.check()
     require_files(accounts)
     model = load_model(model_path, trust_pickle=trust_pickle)

@@ -1,10 +1,12 @@
 """Coder consistency: agreement between coders, the model as one more coder, and suspects.
 
 Codings come in two forms, which give the same figures: *wide*, a corpus with one
-column of labels per coder (``coder_a``, ``coder_b``, ...), or *long*, a CSV with one row
-per (quotation, coder) and the columns ``id``, ``coder`` and ``labels`` (``;``-separated),
-optionally ``case_id`` and ``text``. Statistics come from the ``krippendorff`` package and
-scikit-learn's ``cohen_kappa_score``; nothing is reimplemented.
+column of labels per coder (``coder_a``, ``coder_b``, ...) or, as ``narratives import-qdpx``
+writes it, a ``codings`` field mapping each coder's name to their labels; or *long*, a
+CSV with one row per (quotation, coder) and the columns ``id``, ``coder`` and ``labels``
+(``;``-separated), optionally ``case_id`` and ``text``. Statistics come from the
+``krippendorff`` package and scikit-learn's ``cohen_kappa_score``; nothing is
+reimplemented.
 """
 
 from __future__ import annotations
@@ -78,15 +80,49 @@ def _review_codings(path: Path, codebook: Codebook) -> pd.DataFrame:
     return codings_table(path, codebook)
 
 
+def _codings_problems(file: str, line: int, codings: Any, codebook: Codebook,
+                      names: dict[str, None]) -> list[Problem]:
+    if not isinstance(codings, dict):
+        wrong = isinstance(codings, list) or pd.notna(codings)
+        return [Problem(file, "must map coder names to label lists", line, "codings")] \
+            if wrong else []
+    problems = []
+    for name, labels in codings.items():
+        names.setdefault(str(name))
+        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            problems.append(Problem(file, "must be a list of label ids", line,
+                                    f"codings.{name}"))
+            continue
+        problems += [Problem(file, f"unknown label '{bad}'; the codebook knows "
+                             f"{', '.join(codebook.ids)}", line, f"codings.{name}")
+                     for bad in codebook.unknown(labels)]
+    return problems
+
+
+def _coders_of_codings(table: pd.DataFrame, file: str, codebook: Codebook) -> list[str]:
+    """One column per coder from the ``codings`` field (coder name: labels) of each row."""
+    names: dict[str, None] = {}
+    lines = table["_line"] if "_line" in table else range(1, len(table) + 1)
+    problems = [p for line, codings in zip(lines, table["codings"], strict=True)
+                for p in _codings_problems(file, int(line), codings, codebook, names)]
+    problems += [Problem(file, f"coder '{name}' has the name of a column; rename the coder",
+                         field="codings") for name in names if name in table.columns]
+    if problems:
+        raise CorpusError(problems)
+    for name in names:
+        table[name] = [c.get(name) if isinstance(c, dict) else None for c in table["codings"]]
+    return list(names)
+
+
 def load_codings(path: str | Path, codebook: Codebook, *,
                  coders: Sequence[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Read codings in wide or long form; return the table and the coders' names.
 
     A review database (``.sqlite``, ``.sqlite3``, ``.db``) is read directly. A ``.csv``
     with a ``coder`` column is the long form; anything else is a corpus with one column
-    per coder. Raises :class:`~classifier.errors.CorpusError` for a coder
-    that is not there or coded nothing, fewer than two coders, or coders who never coded
-    the same quotation.
+    per coder, or with each coder's labels in a ``codings`` field. Raises
+    :class:`~classifier.errors.CorpusError` for a coder that is not there or coded
+    nothing, fewer than two coders, or coders who never coded the same quotation.
     """
     path = Path(path)
     file = str(path)
@@ -101,6 +137,8 @@ def load_codings(path: str | Path, codebook: Codebook, *,
     else:
         table = load_corpus(path, codebook, require_case=False)
         found = [c for c in table.columns if CODER_COLUMN.match(c)]
+        if not found and "codings" in table:
+            found = _coders_of_codings(table, file, codebook)
     chosen = list(coders) if coders else found
     for coder in chosen:
         if coder not in table.columns:

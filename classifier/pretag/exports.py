@@ -28,6 +28,7 @@ class Exports:
     qdpx: Path | None = None
     label_studio: Path | None = None
     doccano: Path | None = None
+    qdpx_coder: str | None = None  # the QDPX's first user; None: the login name
 
     def __bool__(self) -> bool:
         return any(v is not None for v in (self.html, self.qdpx, self.label_studio, self.doccano))
@@ -36,6 +37,9 @@ class Exports:
         """Refuse an output of the wrong kind before anything is scored."""
         wanted = {"--qdpx": (self.qdpx, ".qdpx"), "--label-studio": (self.label_studio, ".json"),
                   "--doccano": (self.doccano, ".jsonl")}
+        if self.qdpx_coder is not None and self.qdpx is None:
+            raise InputError(Problem("--qdpx-coder", "names the first user of a .qdpx "
+                                     "export; give --qdpx OUT.qdpx too"))
         for option, (path, suffix) in wanted.items():
             if path is not None and path.suffix.lower() != suffix:
                 raise InputError(Problem(str(path), f"{option} writes a {suffix} file; "
@@ -54,10 +58,11 @@ def export_accounts(accounts: Sequence[Account], ctx: ExportContext,
         lines.append(f"html: {len(accounts)} accounts and {suggested} suggested passages in, "
                      f"{len(pages)} page(s) out: {', '.join(map(str, pages))}")
     if exports.qdpx is not None:
-        q = write_qdpx(accounts, exports.qdpx, ctx)
+        q = write_qdpx(accounts, exports.qdpx, ctx, coder=exports.qdpx_coder)
         lines.append(f"qdpx: {q['accounts']} accounts and {q['suggested']} suggested passages "
                      f"in, {q['sources']} sources and {q['selections']} selections "
-                     f"({q['codings']} codings) out: {q['path']}")
+                     f"({q['codings']} codings) out: {q['path']}, users "
+                     + ", ".join(q["users"]))
     if exports.label_studio is not None:
         ls = write_label_studio(accounts, exports.label_studio, ctx)
         config = exports.label_studio.with_suffix(".config.xml")

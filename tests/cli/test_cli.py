@@ -185,10 +185,12 @@ def test_pretag_exports_and_import_qdpx_reads_them_back(tmp_path, tiny_model_pat
     account.write_text("We prayed at dawn.\r\n\r\nThe emir stole the spoils 💰.", encoding="utf-8")
     result = run("pretag", account, "--model", tiny_model_path, "--sentences", "1",
                  "--html", tmp_path / "a.html", "--qdpx", tmp_path / "a.qdpx",
-                 "--label-studio", tmp_path / "a.json", "--doccano", tmp_path / "a.jsonl")
+                 "--label-studio", tmp_path / "a.json", "--doccano", tmp_path / "a.jsonl",
+                 "--qdpx-coder", "Jane Doe")
     assert result.exit_code == 0, result.output
     assert "qdpx: 1 accounts and 1 suggested passages in, 1 sources and 1 selections" \
         in result.output and "passage 1" not in result.output
+    assert "users Jane Doe, narratives model" in result.output
     assert all((tmp_path / name).exists() for name in ("a.html", "a.json", "a.jsonl"))
     result = run("import-qdpx", tmp_path / "a.qdpx", "--out", tmp_path / "c.jsonl")
     assert result.exit_code == 2 and "choose users with --users" in result.stderr
@@ -199,6 +201,8 @@ def test_pretag_exports_and_import_qdpx_reads_them_back(tmp_path, tiny_model_pat
     assert "wrote 1 quotations from 1 cases" in result.output
     [record] = [json.loads(line) for line in (tmp_path / "c.jsonl").read_text().splitlines()]
     assert record["text"] == "The emir stole the spoils 💰." and record["labels"] == ["corruption"]
+    assert record["coders"] == [f"narratives model {version}"]
+    assert record["coded_at"][f"narratives model {version}"].endswith("Z")
 
 
 def test_codebook_writes_a_qdc(tmp_path):

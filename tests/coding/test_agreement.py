@@ -64,6 +64,27 @@ def test_long_and_wide_forms_give_the_same_figures(wide, tmp_path, codebook):
         agreement_table(long_table, long_coders, codebook.ids, n_boot=100)
 
 
+def test_a_codings_field_as_import_qdpx_writes_it_gives_the_same_figures(wide, tmp_path,
+                                                                         codebook):
+    imported = [{"id": r["id"], "case_id": r["case_id"], "text": r["text"],
+                 "labels": r["labels"], "codings": {"Ada": r["coder_a"], "Ben": r["coder_b"]}}
+                for r in rows()]
+    table, coders = load_codings(write_jsonl(tmp_path / "i.jsonl", imported), codebook)
+    wide_table, wide_coders = load_codings(wide, codebook)
+    assert coders == ["Ada", "Ben"]
+    ours = agreement_table(table, coders, codebook.ids, n_boot=100)
+    theirs = agreement_table(wide_table, wide_coders, codebook.ids, n_boot=100)
+    assert ours["labels"]["brutality"]["alpha"] == theirs["labels"]["brutality"]["alpha"]
+    assert ours["labels"]["brutality"]["pairs"]["Ada / Ben"] == \
+        theirs["labels"]["brutality"]["pairs"]["coder_a / coder_b"]
+    imported[3]["codings"]["Ben"] = ["greed"]
+    imported[5]["codings"] = "Ada"
+    with pytest.raises(CorpusError, match=r"(?s)2 problems in .*i.jsonl, line 4, field "
+                                          r"'codings.Ben': unknown label 'greed'.*line 6, "
+                                          r"field 'codings': must map coder names"):
+        load_codings(write_jsonl(tmp_path / "i.jsonl", imported), codebook)
+
+
 def test_missing_codings_are_allowed_and_counted(tmp_path, codebook):
     data = rows()
     for r in data[:3]:

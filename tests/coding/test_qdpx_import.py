@@ -1,14 +1,19 @@
 import json
 import zipfile
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from qdpx_samples import MODEL, decisions
+from qdpx_samples import TEXT as REVIEWED
 
 from classifier import InputError, load_corpus
+from classifier.coding.agreement import agreement_table, load_codings
 from classifier.coding.qdpx_import import import_qdpx, load_code_map, write_corpus
 from classifier.pretag.passages import ExportContext, pretag_accounts
 from classifier.pretag.qdpx import model_user, write_qdpx
+from classifier.pretag.qdpx_codings import write_codings_qdpx
 
 TEXT = ("We prayed at dawn 🙏 in the café.\r\n\r\n"
         "The emir stole the spoils and bought a villa 🏠. The hostages were shot at random.\r\n")
@@ -36,10 +41,11 @@ def project(selections="", code="Corruption, privilege and unfairness", text="On
             f'plainTextPath="{path}">{selections}</TextSource>{extra}</Sources></Project>'), text
 
 
-def selection(start=0, end=4, code=CODE, user=USER):
+def selection(start=0, end=4, code=CODE, user=USER, time=None):
+    when = f' creationDateTime="{time}"' if time else ""
     return (f'<PlainTextSelection guid="44444444-4444-4444-4444-444444444444" '
             f'startPosition="{start}" endPosition="{end}"><Coding '
-            f'guid="55555555-5555-5555-5555-555555555555" creatingUser="{user}">'
+            f'guid="55555555-5555-5555-5555-555555555555" creatingUser="{user}"{when}>'
             f'<CodeRef targetGUID="{code}"/></Coding></PlainTextSelection>')
 
 
@@ -65,6 +71,46 @@ def test_round_trip_gives_the_same_passages_and_labels(exported, codebook, tmp_p
     assert len(load_corpus(corpus, codebook)) == len(records)
 
 
+def test_round_trip_keeps_who_coded_and_when(exported, codebook, tmp_path, tiny_model):
+    _, [account] = exported
+    when = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
+    path = tmp_path / "timed.qdpx"
+    write_qdpx([account], path, ExportContext.from_model(tiny_model), coder="Jane Doe",
+               created=when)
+    _, model = model_user(tiny_model.version)
+    records, summary = import_qdpx(path, codebook, users=[model])
+    assert summary["coders"] == [model] and len(records) == len(account.suggested)
+    for record, item in zip(records, account.suggested, strict=True):
+        assert record["coders"] == [model]
+        assert record["codings"] == {model: item.suggestion.labels}
+        assert record["coded_at"] == {model: "2026-12-03T09:30:00Z"}
+
+
+def test_an_imported_review_compares_its_coders_and_keeps_the_models_apart(tmp_path,
+                                                                          codebook):
+    path = tmp_path / "review.qdpx"
+    write_codings_qdpx({"a.txt": REVIEWED}, decisions(), path, codebook)
+    records, summary = import_qdpx(path, codebook)
+    assert summary["coders"] == ["Ada", "Ben"] and summary["other_users"] == 1
+    assert summary["uncoded_selections"] == 1
+    assert [(r["start"], r["codings"], r["coded_at"]) for r in records] == [
+        (0, {"Ada": ["brutality", "corruption"], "Ben": ["corruption"]},
+         {"Ada": "2026-12-04T09:00:00Z", "Ben": "2026-12-05T09:00:00Z"}),
+        (27, {"Ada": []}, {"Ada": "2026-12-04T09:00:00Z"}),
+        (46, {"Ben": ["brutality"]}, {"Ben": "2026-12-05T09:00:00Z"})]
+    corpus = write_corpus(records, tmp_path / "review.jsonl")
+    table, coders = load_codings(corpus, codebook)
+    assert coders == ["Ada", "Ben"]
+    result = agreement_table(table, coders, codebook.ids, n_boot=100)
+    assert result["quotations_coded_twice"] == 1 and result["quotations_coded_once"] == 2
+    assert result["labels"]["brutality"]["pairs"]["Ada / Ben"]["percent_agreement"] == 0.0
+    with_model, _ = import_qdpx(path, codebook, users=["Ada", MODEL])
+    assert with_model[0]["codings"] == {"Ada": ["brutality", "corruption"],
+                                        MODEL: ["corruption"]}
+    table, coders = load_codings(write_corpus(with_model, tmp_path / "m.jsonl"), codebook)
+    assert coders == ["Ada", MODEL]
+
+
 def test_the_models_own_codings_are_left_out_by_default(exported, codebook):
     path, _ = exported
     with pytest.raises(InputError, match=r"p.qdpx: holds no coded text selection.*by users "
@@ -73,12 +119,15 @@ def test_the_models_own_codings_are_left_out_by_default(exported, codebook):
 
 
 def test_human_codings_of_the_same_span_become_one_quotation(tmp_path, codebook):
-    two = selection(0, 4) + selection(0, 4).replace("4444", "6666").replace("5555", "7777")
+    two = selection(0, 4, time="2026-12-03T09:00:00+01:00") + selection(
+        0, 4, time="2026-12-03T08:30:00Z").replace("4444", "6666").replace("5555", "7777")
     xml, text = project(two)
     records, summary = import_qdpx(qdpx(tmp_path, xml, text), codebook)
+    # The later of the two decisions, whatever the zones they were written in.
     assert records == [{"id": "s.txt:0-4", "case_id": "s.txt", "text": "One.",
                         "labels": ["corruption"], "source": "s.txt", "start": 0, "end": 4,
-                        "coders": ["Coder A"]}]
+                        "coders": ["Coder A"], "codings": {"Coder A": ["corruption"]},
+                        "coded_at": {"Coder A": "2026-12-03T08:30:00Z"}}]
     assert summary["selections"] == 2 and summary["codings"] == 2
 
 
@@ -119,6 +168,8 @@ def test_code_names_map_by_id_name_or_a_mapping_file(tmp_path, codebook):
      "uses a forbidden XML feature"),
     (f"<Project {NS} name='x'><Users><User name='u'/></Users></Project>",
      "field 'User': attribute 'guid' is missing"),
+    (project(selection(time="yesterday"))[0], r"field 'PlainTextSelection 4444.*': "
+                                             r"creationDateTime 'yesterday' is not an ISO 8601"),
 ])
 def test_malformed_projects_name_file_member_and_element(tmp_path, codebook, xml, message):
     with pytest.raises(InputError, match=message) as caught:

@@ -31,3 +31,10 @@ def test_every_export_reports_counts_in_and_out(tmp_path, tiny_model):
 def test_an_output_of_the_wrong_kind_is_refused(field, name, message):
     with pytest.raises(InputError, match=message):
         Exports(**{field: Path(name)}).check()
+
+
+def test_a_qdpx_coder_needs_a_qdpx_export():
+    with pytest.raises(InputError, match=r"--qdpx-coder: names the first user of a .qdpx "
+                                         r"export; give --qdpx OUT.qdpx too"):
+        Exports(html=Path("o.html"), qdpx_coder="Jane").check()
+    Exports(qdpx=Path("o.qdpx"), qdpx_coder="Jane").check()

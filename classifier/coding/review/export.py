@@ -13,10 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree as ET
 
 from ...codebook import Codebook
 from ...errors import InputError, Problem
@@ -76,69 +75,29 @@ def _write_csv(records: list[dict[str, Any]], out: Path) -> None:
         tmp.write_text(buffer.getvalue(), encoding="utf-8")
 
 
-def write_review_qdpx(store: Store, out: Path) -> dict[str, int]:
+def write_review_qdpx(store: Store, out: Path) -> dict[str, Any]:
     """The review as a REFI-QDA project: every coder a ``User``, every answer their coding.
 
     Each account is a ``TextSource`` (a table record is a source of its own); each coder's
-    answer on a passage is a ``PlainTextSelection`` by that coder with one ``Coding`` per
-    label and the note as its description. Built on :mod:`classifier.qdpx`'s helpers.
+    latest answer on a passage is a ``PlainTextSelection`` by that coder, dated when it was
+    given, with one ``Coding`` per label and the note as its description (see
+    :func:`~classifier.pretag.qdpx_codings.write_codings_qdpx`).
     """
-    from ...pretag.qdpx import (
-        PROJECT_NS,
-        _clean,
-        _codes,
-        _guid,
-        _serialise,
-        _write_member,
-        code_guid,
-    )
+    from ...pretag.qdpx_codings import QdaCoding, write_codings_qdpx
 
-    ET.register_namespace("", PROJECT_NS)
-    ns = f"{{{PROJECT_NS}}}"
-    book = store.codebook
-    records = decided_labels(store)
-    coders = sorted({c for r in records for c in r["coders"]})
-    users = {c: _guid("user", "review", c) for c in coders}
-    root = ET.Element(f"{ns}Project", {"name": _clean(out.stem), "origin": "narratives review"})
-    user_list = ET.SubElement(root, f"{ns}Users")
-    for coder, guid in users.items():
-        ET.SubElement(user_list, f"{ns}User", {"guid": guid, "name": _clean(coder)})
-    _codes(ET.SubElement(root, f"{ns}CodeBook"), PROJECT_NS, book)
-    sources = ET.SubElement(root, f"{ns}Sources")
     texts = {r["name"]: r["text"] for r in store.rows("SELECT name, text FROM accounts")}
-    members: dict[str, bytes] = {}
-    made: dict[str, ET.Element] = {}
-    counts = {"sources": 0, "selections": 0, "codings": 0, "users": len(users)}
-    for r in records:
-        whole = r["case_id"] in texts
-        name = r["case_id"] if whole else f"{r['case_id']}#{r['id']}"
-        text = texts[r["case_id"]] if whole else r["text"]
-        start, end = (r["start"], r["end"]) if whole else (0, len(text))
-        if name not in made:
-            guid = _guid("review source", name)
-            members[f"{guid}.txt"] = text.encode("utf-8")
-            made[name] = ET.SubElement(sources, f"{ns}TextSource", {
-                "guid": guid, "name": _clean(name), "plainTextPath": f"internal://{guid}.txt"})
-            counts["sources"] += 1
-        for coder, labels in r["coders"].items():
-            guid = _guid("review selection", name, start, end, coder)
-            selection = ET.SubElement(made[name], f"{ns}PlainTextSelection", {
-                "guid": guid, "name": f"{coder}: {', '.join(labels) or 'none'}",
-                "startPosition": str(start), "endPosition": str(end),
-                "creatingUser": users[coder]})
-            if r["notes"].get(coder):
-                ET.SubElement(selection, f"{ns}Description").text = _clean(r["notes"][coder])
-            for label in labels:
-                coding = ET.SubElement(selection, f"{ns}Coding", {
-                    "guid": _guid("review coding", guid, label), "creatingUser": users[coder]})
-                ET.SubElement(coding, f"{ns}CodeRef", {"targetGUID": code_guid(book, label)})
-                counts["codings"] += 1
-            counts["selections"] += 1
-    with atomic_path(out) as tmp, zipfile.ZipFile(tmp, "w") as archive:
-        _write_member(archive, "project.qde", _serialise(root))
-        for member, data in members.items():
-            _write_member(archive, f"sources/{member}", data)
-    return counts
+    sources: dict[str, str] = {}
+    latest: dict[tuple[str, str], QdaCoding] = {}
+    for d in store.decisions():
+        whole = d["account"] in texts
+        name = d["account"] if whole else f"{d['account']}#{d['passage_id']}"
+        sources[name] = texts[d["account"]] if whole else d["text"]
+        start, end = (d["start"], d["end"]) if whole else (0, len(d["text"]))
+        latest[(d["passage_id"], d["coder"])] = QdaCoding(
+            d["coder"], name, start, end, d["final"] or [], datetime.fromisoformat(d["time"]),
+            note=d["note"] or "")
+    written = write_codings_qdpx(sources, latest.values(), out, store.codebook)
+    return {key: written[key] for key in ("sources", "selections", "codings", "users")}
 
 
 def export_review(db: str | Path, out: str | Path) -> dict[str, Any]:
