@@ -189,7 +189,8 @@ def test_export_writes_a_corpus_train_and_agreement_read(review, tmp_path):
     assert agreement["labels"]["corruption"]["percent_agreement"] == 1.0
     assert agreement["labels"]["brutality"]["percent_agreement"] == 0.0
     counts = export_review(store.path, tmp_path / "project.qdpx")
-    assert counts["users"] == ["ana", "ben"] and counts["selections"] == 12 and counts["codings"] == 18
+    assert counts["users"] == ["ana", "ben"]
+    assert counts["selections"] == 12 and counts["codings"] == 18
     records, found = import_qdpx(tmp_path / "project.qdpx", store.codebook, users=["ben"])
     assert found["other_users"] == 6 and len(records) == 6
     assert {tuple(r["labels"]) for r in records} == {("brutality", "corruption")}
