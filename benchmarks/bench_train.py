@@ -19,7 +19,7 @@ import pandas as pd
 
 from classifier import build_pipeline, label_matrix, load_codebook, load_corpus
 from classifier.corpus import DEFAULT_CORPUS
-from classifier.evaluate import cross_validate
+from classifier.model.crossval import cross_validate
 
 
 def resample(corpus: pd.DataFrame, factor: int, seed: int = 0) -> pd.DataFrame:

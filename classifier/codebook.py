@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from .errors import CodebookError, Problem
-from .records import json_value
+from .formats.records import json_value
 
 __all__ = ["DEFAULT_CODEBOOK", "PALETTE", "Codebook", "Label", "hex_colours",
            "load_codebook"]

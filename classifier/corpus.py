@@ -13,17 +13,18 @@ import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
-from sklearn.feature_extraction.text import TfidfVectorizer
+from typing import TYPE_CHECKING, Any
 
 from .codebook import Codebook
 from .errors import CorpusError, Problem
-from .records import iter_records
+from .formats.records import iter_records
+
+if TYPE_CHECKING:  # numpy, pandas and scikit-learn load when a corpus is read, not before
+    import numpy as np
+    import pandas as pd
 
 __all__ = [
+    "BY_FIELDS",
     "CASE_FIELDS",
     "DEFAULT_CASES",
     "DEFAULT_CHALLENGE",
@@ -42,6 +43,8 @@ DEFAULT_CORPUS = DATA / "quotations.jsonl"
 DEFAULT_CASES = DATA / "cases.csv"
 DEFAULT_CHALLENGE = DATA / "challenge.jsonl"
 CASE_FIELDS = ("case_id", "alias", "origin", "role", "joined", "left", "source")
+# The case fields findings break prevalence down by, unless told otherwise.
+BY_FIELDS = ("left", "origin", "role", "source")
 CODER_COLUMN = re.compile(r"^coder_\w+$")
 
 
@@ -118,6 +121,7 @@ def load_corpus(path: str | Path, codebook: Codebook, *, cases: pd.DataFrame | N
     Raises :class:`~classifier.errors.CorpusError` listing every invalid record
     (unknown label, empty text, duplicate id, case not in ``cases``, ...).
     """
+    import pandas as pd
     path = Path(path)
     file = str(path)
     problems: list[Problem] = []
@@ -161,6 +165,7 @@ def companions(corpus: str | Path, cases: str | Path | None,
 
 def load_cases(path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate the cases file (CSV or JSONL): one row per coded case."""
+    import pandas as pd
     path = Path(path) if path is not None else DEFAULT_CASES
     file = str(path)
     problems: list[Problem] = []
@@ -191,6 +196,7 @@ def load_cases(path: str | Path | None = None) -> pd.DataFrame:
 
 def label_matrix(corpus: pd.DataFrame, codebook: Codebook, column: str = "labels") -> np.ndarray:
     """A 0/1 matrix, one row per quotation, one column per codebook label in order."""
+    import numpy as np
     matrix = np.zeros((len(corpus), len(codebook.labels)), dtype=np.int8)
     index = {label: j for j, label in enumerate(codebook.ids)}
     for i, labels in enumerate(corpus[column]):
@@ -207,6 +213,7 @@ def near_duplicates(texts: Sequence[str], *, threshold: float = 0.8,
     then compared word by word (difflib's ratio over lower-cased tokens), and pairs at
     or above ``threshold`` are returned, most similar first.
     """
+    from sklearn.feature_extraction.text import TfidfVectorizer
     if len(texts) < 2:
         return []
     matrix = TfidfVectorizer(token_pattern=r"(?u)\b\w+\b").fit_transform(texts)
@@ -223,6 +230,8 @@ def near_duplicates(texts: Sequence[str], *, threshold: float = 0.8,
 
 def describe_corpus(corpus: pd.DataFrame, codebook: Codebook, *, by: str = "hand") -> pd.DataFrame:
     """Quotations per label, with none and two-or-more, for each value of ``by`` and in all."""
+    import numpy as np
+    import pandas as pd
     Y = label_matrix(corpus, codebook)
 
     def counts(rows: np.ndarray) -> dict[str, int]:
@@ -238,3 +247,17 @@ def describe_corpus(corpus: pd.DataFrame, codebook: Codebook, *, by: str = "hand
             table[str(value)] = counts(np.asarray(rows))
     table["all"] = counts(np.arange(len(corpus)))
     return pd.DataFrame(table).T.rename_axis(by if by in corpus else None)
+
+
+LENGTH_BINS = (0, 5, 10, 15, 20, 30, 40, 60, 80, 120, 100_000)  # words per text
+
+
+def length_histogram(texts: Sequence[str]) -> dict[str, Any]:
+    """Counts of texts by length in words, in the fixed bins ``LENGTH_BINS``, and the mean."""
+    import numpy as np
+
+    lengths = np.array([len(t.split()) for t in texts])
+    counts, _ = np.histogram(lengths, bins=LENGTH_BINS)
+    return {"bins": list(LENGTH_BINS), "counts": counts.tolist(),
+            "mean": float(lengths.mean()) if len(lengths) else 0.0,
+            "median": float(np.median(lengths)) if len(lengths) else 0.0}

@@ -36,11 +36,11 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports(include=["classifier"]):
+    from classifier.archive.sources import Unparsed, parse, read_sources
     from classifier.codebook import load_codebook
+    from classifier.coding.qdpx_import import import_qdpx
     from classifier.errors import NarrativesError
-    from classifier.qdpx_import import import_qdpx
-    from classifier.records import iter_records
-    from classifier.sources import Unparsed, parse, read_sources
+    from classifier.formats.records import iter_records
 
 HERE = Path(__file__).resolve().parent
 WORK = Path(tempfile.mkdtemp(prefix="narratives-fuzz-"))

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import settings
 
 from classifier import load_codebook, load_model, train
-from classifier.artifact import card_path
 from classifier.codebook import DEFAULT_CODEBOOK
+from classifier.model.artifact import card_path
 
 # Property tests run the same examples on every run ("ci"), so a failure reproduces;
 # HYPOTHESIS_PROFILE=explore draws new ones, and more, to look for bugs.

@@ -136,7 +136,7 @@ REAL = ROOT.parent / "shared" / "real-dev" / "statements.jsonl"
 @pytest.mark.skipif(not REAL.exists(), reason="the shared real statements are not at hand")
 def test_the_cards_real_statement_figures_are_a_fresh_evaluation():
     from classifier.codebook import codebook_from_dict
-    from classifier.evaluate import held_out_metrics
+    from classifier.model.crossval import held_out_metrics
 
     model = load_model()
     recorded = model.card["metrics"]["real_statements"]

@@ -30,12 +30,12 @@ from fuzzing import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from classifier.agreement import load_codings
 from classifier.codebook import Codebook, load_codebook
+from classifier.coding.agreement import load_codings
+from classifier.coding.next import read_pool
 from classifier.corpus import load_cases, load_corpus
 from classifier.errors import CodebookError, InputError, NarrativesError
-from classifier.next import read_pool
-from classifier.records import iter_records
+from classifier.formats.records import iter_records
 
 _names = itertools.count()
 

@@ -22,10 +22,8 @@ from fuzzing import LABELS, budget, clear, damaged, jsonl_bytes, outcome, table_
 from hypothesis import given
 from hypothesis import strategies as st
 
-from classifier.batch import ScoreOptions, score_archive
-from classifier.errors import InputError
-from classifier.qdpx_import import import_qdpx
-from classifier.sources import (
+from classifier.archive.batch import ScoreOptions, score_archive
+from classifier.archive.sources import (
     MAX_RECORD_BYTES,
     Excerpt,
     Rejected,
@@ -34,6 +32,8 @@ from classifier.sources import (
     parse,
     read_sources,
 )
+from classifier.coding.qdpx_import import import_qdpx
+from classifier.errors import InputError
 
 _names = itertools.count()
 SUFFIXES = [".jsonl", ".csv", ".txt", ".md", ".parquet"]

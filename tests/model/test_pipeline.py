@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from classifier import NarrativeClassifier, build_pipeline, label_matrix, load_corpus
+from classifier.model.pipeline import grouped_splits
+
+
+@pytest.fixture(scope="module")
+def data(tiny_corpus, codebook):
+    frame = load_corpus(tiny_corpus, codebook)
+    return list(frame["text"]), label_matrix(frame, codebook), frame["case_id"].to_numpy()
+
+
+def test_clone_gives_the_same_parameters():
+    pipeline = build_pipeline(char_ngrams=True, seed=3)
+    assert clone(pipeline).get_params().keys() == pipeline.get_params().keys()
+    assert repr(clone(pipeline).get_params()) == repr(pipeline.get_params())
+
+
+def test_grouped_splits_never_put_a_case_on_both_sides():
+    rng = np.random.default_rng(0)
+    groups = rng.integers(0, 12, size=200)
+    y = rng.integers(0, 2, size=200)
+    for train, test in grouped_splits(y, groups, 4, seed=1):
+        assert not set(groups[train]) & set(groups[test])
+
+
+def test_too_few_cases_for_the_folds_is_a_clear_error():
+    with pytest.raises(ValueError, match="need at least 5 cases"):
+        grouped_splits(np.array([0, 1, 0, 1]), np.array([1, 1, 2, 2]), 5, seed=0)
+
+
+def test_overfit_two_examples_then_predict_them_back():
+    texts = ["they shot the hostages", "we prayed at dawn"] * 6
+    Y = np.array([[1], [0]] * 6)
+    pipeline = build_pipeline()
+    pipeline.set_params(features__words__min_df=1, features__words__max_df=1.0,
+                        classifier__n_splits=2)
+    pipeline.fit(texts, Y)
+    assert pipeline.predict(["they shot the hostages", "we prayed at dawn"]).tolist() == \
+        [[1], [0]]
+
+
+def test_scores_are_probabilities_and_thresholds_are_in_range(data):
+    texts, Y, groups = data
+    pipeline = build_pipeline().fit(texts, Y, classifier__groups=groups)
+    proba = pipeline.predict_proba(texts)
+    assert proba.shape == Y.shape
+    assert ((proba >= 0) & (proba <= 1)).all()
+    thresholds = pipeline.named_steps["classifier"].thresholds_
+    assert ((thresholds > 0) & (thresholds < 1)).all()
+    assert (pipeline.predict(texts) == (proba >= thresholds)).all()
+
+
+def test_a_fixed_threshold_is_used_as_given(data):
+    texts, Y, groups = data
+    pipeline = build_pipeline().set_params(classifier__threshold=0.5)
+    pipeline.fit(texts, Y, classifier__groups=groups)
+    assert pipeline.named_steps["classifier"].thresholds_.tolist() == [0.5] * 4
+
+
+def test_same_seed_same_model(data):
+    texts, Y, groups = data
+    a = build_pipeline(seed=5).fit(texts, Y, classifier__groups=groups)
+    b = build_pipeline(seed=5).fit(texts, Y, classifier__groups=groups)
+    assert np.array_equal(a.predict_proba(texts), b.predict_proba(texts))
+
+
+def test_a_label_without_positives_is_refused():
+    with pytest.raises(ValueError, match="label column 0 has only one value"):
+        NarrativeClassifier().fit(np.eye(6), np.zeros((6, 1)))
+
+
+def test_stability_drops_a_feature_whose_sign_flips_between_groups():
+    from classifier.model.pipeline import NarrativeClassifier
+
+    rng = np.random.default_rng(0)
+    n = 120
+    y = rng.integers(0, 2, n)
+    groups = np.repeat(np.arange(6), n // 6)
+    steady = y + rng.normal(0, 0.3, n)
+    flip = np.where(groups % 2 == 0, y, 1 - y) + rng.normal(0, 0.1, n)  # means opposite things
+    X = np.column_stack([steady, flip])
+    plain = NarrativeClassifier(n_splits=3).fit(X, y[:, None], groups=groups)
+    stable = NarrativeClassifier(n_splits=3, stability=1.0).fit(X, y[:, None], groups=groups)
+    assert plain.coef_[0, 1] != 0 and stable.coef_[0, 1] == 0
+    assert stable.coef_[0, 0] > 0
