@@ -93,7 +93,7 @@ class _Parts:
         state = {"version": MANIFEST_VERSION, "fingerprint": self.fingerprint,
                  "done": {str(k): v for k, v in sorted(self.done.items())}}
         with atomic_path(self.manifest) as tmp:
-            tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
+            tmp.write_text(json.dumps(state), encoding="utf-8")  # the C encoder: no indent
         return entry
 
 
