@@ -14,8 +14,8 @@ command's peak resident memory at the two largest sizes, and, unless ``--no-dask
 Dask engine on a local 2-worker cluster. Targets: ratio ≥ 0.6 (≥ 0.4 at 10k, startup
 included), ``--jobs 2`` ≥ 1.8× ``--jobs 1``, memory growth < 50 MB.
 
-    python benchmarks/bench_score.py                    # 10k, 100k and 400k excerpts
-    python benchmarks/bench_score.py --sizes 10000 100000 1000000 --repeat 2
+    python benchmarks/bench_score.py                    # 10k, 100k, 400k and 1M excerpts
+    python benchmarks/bench_score.py --sizes 10000 100000 400000 --repeat 2 --no-dask
 """
 
 from __future__ import annotations
@@ -64,8 +64,9 @@ def write_excerpts(path: Path, n: int, texts: list[list[str]], seed: int) -> Pat
 
 def run(command: list[str]) -> tuple[float, float]:
     """Seconds and peak resident MiB (the process's own VmHWM, read while it runs)."""
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
     started = time.perf_counter()
-    process = subprocess.Popen(command, env={**os.environ, **ONE_THREAD})
+    process = subprocess.Popen(command, env={**os.environ, **ONE_THREAD}, stderr=log)
     peak = 0.0
     status = Path(f"/proc/{process.pid}/status")
     while process.poll() is None:
@@ -77,8 +78,12 @@ def run(command: list[str]) -> tuple[float, float]:
             break
         time.sleep(0.02)
     seconds = time.perf_counter() - started
+    log.seek(0)
+    errors = log.read().decode(errors="replace")
+    log.close()
     if process.returncode:
-        raise SystemExit(f"{' '.join(command)} failed with status {process.returncode}")
+        raise SystemExit(f"{' '.join(command)} failed with status {process.returncode}:\n"
+                         f"{errors}")
     return seconds, peak
 
 
@@ -95,7 +100,7 @@ def best(command: list[str], repeat: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 400_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 400_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=1, help="Runs of each; the fastest "
                         "counts (the machine may be shared).")
     parser.add_argument("--no-dask", action="store_true")

@@ -1,10 +1,12 @@
 """Scoring on a Dask cluster: the same chunks and rows as the local engine, as Parquet parts.
 
 The model is loaded and checked once, here, then shipped once to every worker
-(``Client.scatter(..., broadcast=True)``). Chunks are read here, in order, and at most
-two per worker are in flight, so memory stays flat. Each worker writes its chunk as
-``part-NNNNNN.parquet`` into a temporary folder beside the output, which is renamed to
-the output folder when every part is written; a task whose worker dies is retried.
+(``Client.scatter(..., broadcast=True)``). Chunks are read here, in order (a worker may
+not see the inputs), and at most two per worker are in flight, so memory stays flat.
+Each worker writes its chunk as ``part-NNNNNN.parquet`` into a temporary folder beside
+the output, which is renamed to the output folder when every part is written; a task
+whose worker dies is retried. The workers of a local cluster end with this process, even
+when it is killed.
 """
 
 from __future__ import annotations
@@ -27,14 +29,13 @@ from .outputs import count_labels, write_parquet
 from .rows import score_items
 from .sources import discover
 from .suggest import NarrativeModel
+from .workers import score_chunk
 
 __all__ = ["score_with_dask"]
 
 
 def _score_part(model: NarrativeModel, chunk: Chunk, options: ScoreOptions,
                 path: str) -> dict[str, Any]:
-    from .workers import score_chunk
-
     def write(ready: Sequence[tuple[Any, str, str]]) -> dict[str, Any]:
         rows = score_items(model, ready, options)
         write_parquet(iter([rows]), Path(path), model.labels, passages=options.unit != "record",
