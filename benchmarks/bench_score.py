@@ -100,7 +100,8 @@ def best(command: list[str], repeat: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 400_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="+",
+                        default=[10_000, 100_000, 400_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=1, help="Runs of each; the fastest "
                         "counts (the machine may be shared).")
     parser.add_argument("--no-dask", action="store_true")
