@@ -33,7 +33,7 @@ from .sources import (
 __all__ = ["Chunk", "Item", "plan", "read_chunk"]
 
 Item = tuple[Any, str, str] | Unparsed | Rejected
-BLOCK = 1 << 24  # bytes scanned at once for line ends
+BLOCK = 1 << 20  # bytes scanned at once for line ends
 
 
 @dataclass
