@@ -108,3 +108,28 @@ def test_bulk_lines_are_the_bytes_of_each_row(tiny_model, options):
     assert suggested == {k: v for k, v in
                          ((lab, sum(lab in r["labels"] for r in slow)) for lab in
                           tiny_model.labels) if v}
+
+
+def test_mixed_inputs_give_the_same_bytes_on_one_or_two_workers(tmp_path, tiny_model):
+    import gzip
+
+    from classifier.batch import score_archive
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("We prayed at dawn. The emir stole the spoils.\n\nThey shot "
+                                  "the hostages.", encoding="utf-8")
+    (folder / "b.jsonl").write_bytes(b"\n".join(LINES[:3]) + b"\n")
+    (folder / "c.jsonl.gz").write_bytes(gzip.compress(b"\n".join(LINES[2:5])))
+    (folder / "d.csv").write_text("id,text\nx,Bread was cheap.\ny,The commander lied.\n",
+                                  encoding="utf-8")
+    outputs = []
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}.jsonl"
+        summary = score_archive([folder], out, model=tiny_model, jobs=jobs,
+                                options=ScoreOptions(chunk_size=2))
+        outputs.append(out.read_bytes())
+        assert summary["records"] == 1 + 2 + 2 + 2  # blank lines are not records
+    assert outputs[0] == outputs[1]
+    ids = [json.loads(line)["id"] for line in outputs[0].decode().splitlines()]
+    assert ids == ["a.txt", "a.txt", 1, 'a"b', 'a"b', 1.5, "x", "y"]  # two paragraphs
