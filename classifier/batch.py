@@ -26,7 +26,7 @@ from .chunks import Chunk, plan
 from .corpus import file_sha256
 from .errors import InputError, NarrativesError, OutputError, Problem
 from .files import atomic_path, output_lock
-from .outputs import OUTPUT_SUFFIXES, join_parts
+from .outputs import OUTPUT_SUFFIXES, append_part, join_parts
 from .rows import ScoreOptions, write_rows
 from .sources import Rejected, discover
 from .suggest import NarrativeModel
@@ -57,11 +57,21 @@ def first_problem(rejected: Sequence[Rejected], skip_bad: bool) -> None:
 
 
 class _Parts:
-    """The checkpoint folder: one part per chunk and a manifest of the chunks done."""
+    """The checkpoint folder: one part per chunk and a manifest of the chunks done.
+
+    Chunks are done in input order. For a JSONL output each part is appended, as soon as
+    it is done, to ``joined.jsonl``, which becomes the output, and removed: the joining
+    and the removing happen while the workers score, not after them. The manifest
+    records how many bytes of ``joined.jsonl`` belong to the chunks done; a resumed run
+    cuts off anything after them.
+    """
 
     def __init__(self, output: Path, fingerprint: dict[str, Any], resume: bool):
         self.folder = output.with_name(output.name + ".parts")
         self.manifest = self.folder / "manifest.json"
+        self.joined = self.folder / "joined.jsonl" if output.suffix.lower() == ".jsonl" \
+            else None
+        self.joined_bytes = 0
         self.fingerprint = fingerprint
         self.done: dict[int, dict[str, Any]] = {}
         if self.folder.exists() and not resume:
@@ -77,7 +87,26 @@ class _Parts:
                                          "version of narratives made it); use the same "
                                          "command, or remove the folder to start again"))
             self.done = {int(k): v for k, v in saved["done"].items()}
+            self.joined_bytes = int(saved.get("joined_bytes", 0))
         self.folder.mkdir(parents=True, exist_ok=True)
+        if self.joined is not None:
+            self._cut_joined()
+
+    def _cut_joined(self) -> None:
+        assert self.joined is not None
+        with self.joined.open("ab") as handle:
+            if os.fstat(handle.fileno()).st_size < self.joined_bytes:
+                raise InputError(Problem(str(self.joined), "is shorter than its manifest "
+                                         "records (was the folder changed?); remove the "
+                                         "folder to start again"))
+            handle.truncate(self.joined_bytes)
+
+    def _join(self, index: int) -> None:
+        assert self.joined is not None
+        with self.joined.open("ab") as out:
+            append_part(self.path(index, "part"), out)
+            out.flush()
+            self.joined_bytes = os.fstat(out.fileno()).st_size
 
     def path(self, index: int, kind: str) -> Path:
         return self.folder / f"{kind}-{index:06d}.jsonl"
@@ -87,13 +116,18 @@ class _Parts:
         rejected = written["rejected"]
         if rejected:
             write_rows(self.path(chunk.index, "rejects"), [asdict(r) for r in rejected])
+        if self.joined is not None:
+            self._join(chunk.index)
         entry = {"records": written["records"], "rows": written["rows"],
                  "rejected": len(rejected), "suggested": written["suggested"]}
         self.done[chunk.index] = entry
         state = {"version": MANIFEST_VERSION, "fingerprint": self.fingerprint,
-                 "done": {str(k): v for k, v in sorted(self.done.items())}}
+                 "done": {str(k): v for k, v in sorted(self.done.items())},
+                 "joined_bytes": self.joined_bytes}
         with atomic_path(self.manifest) as tmp:
             tmp.write_text(json.dumps(state), encoding="utf-8")  # the C encoder: no indent
+        if self.joined is not None:
+            self.path(chunk.index, "part").unlink()
         return entry
 
 
@@ -143,8 +177,11 @@ def _finish(parts: _Parts, output: Path, labels: list[str], options: ScoreOption
     if rejects is not None:
         join_parts([parts.path(k, "rejects") for k in indices if parts.done[k]["rejected"]],
                    rejects, labels, passages=False, raw=True)
-    join_parts([parts.path(k, "part") for k in indices], output, labels,
-               passages=options.unit != "record")
+    if parts.joined is not None:
+        os.replace(parts.joined, output)
+    else:
+        join_parts([parts.path(k, "part") for k in indices], output, labels,
+                   passages=options.unit != "record")
     shutil.rmtree(parts.folder)
     return rejects
 

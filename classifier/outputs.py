@@ -19,6 +19,7 @@ from .files import atomic_path
 
 __all__ = [
     "OUTPUT_SUFFIXES",
+    "append_part",
     "count_labels",
     "flat_columns",
     "flatten",
@@ -68,7 +69,7 @@ def _explained(parts: Sequence[Path]) -> bool:
     return next((("reasons" in row) for row in _rows(parts)), False)
 
 
-def _append(part: Path, out: Any) -> None:
+def append_part(part: Path, out: Any) -> None:
     """Append the bytes of ``part`` to the open file ``out``, in the kernel where it can."""
     out.flush()  # what is buffered goes first
     with part.open("rb") as handle:
@@ -93,7 +94,7 @@ def join_parts(parts: Sequence[Path], output: Path, labels: Sequence[str], *, pa
         if raw or suffix == ".jsonl":
             with tmp.open("wb") as out:
                 for part in parts:
-                    _append(part, out)
+                    append_part(part, out)
         elif suffix == ".csv":
             _write_csv(parts, tmp, labels, passages)
         else:

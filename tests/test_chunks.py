@@ -133,3 +133,29 @@ def test_mixed_inputs_give_the_same_bytes_on_one_or_two_workers(tmp_path, tiny_m
     assert outputs[0] == outputs[1]
     ids = [json.loads(line)["id"] for line in outputs[0].decode().splitlines()]
     assert ids == ["a.txt", "a.txt", 1, 'a"b', 'a"b', 1.5, "x", "y"]  # two paragraphs
+
+
+def test_bytes_joined_after_the_last_recorded_chunk_are_cut_off_on_resume(tmp_path, tiny_model):
+    from test_batch import archive
+
+    from classifier.batch import Interrupted, score_archive
+
+    source = archive(tmp_path / "in.jsonl", 50)
+    options = ScoreOptions(chunk_size=10)
+    calls = []
+
+    def stop_after_two(records):
+        calls.append(records)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted):
+        score_archive([source], tmp_path / "out.jsonl", model=tiny_model, options=options,
+                      progress=stop_after_two)
+    joined = tmp_path / "out.jsonl.parts" / "joined.jsonl"
+    with joined.open("ab") as handle:  # as if killed while appending the third chunk
+        handle.write(b'{"id": "r20", "labels": [')
+    score_archive([source], tmp_path / "out.jsonl", model=tiny_model, options=options,
+                  resume=True)
+    score_archive([source], tmp_path / "clean.jsonl", model=tiny_model, options=options)
+    assert (tmp_path / "out.jsonl").read_bytes() == (tmp_path / "clean.jsonl").read_bytes()
