@@ -47,9 +47,9 @@ def alive(processes):
 
 def kill_mid_run(command, ready, expected):
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: dict[int, str] = {}
     try:
         deadline = time.monotonic() + 120
-        workers = {}
         while time.monotonic() < deadline and process.poll() is None:
             workers = descendants(process.pid)
             if ready() and len(workers) >= expected:
@@ -63,8 +63,9 @@ def kill_mid_run(command, ready, expected):
         while alive(workers) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not alive(workers), f"workers {alive(workers)} outlived the killed command"
-    finally:
-        for pid in alive(descendants(process.pid)):
+    finally:  # whatever the outcome, leave no process behind (orphans no longer descend)
+        process.kill()
+        for pid in alive({**workers, **descendants(process.pid)}):
             os.kill(pid, signal.SIGKILL)
 
 
