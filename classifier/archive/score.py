@@ -1,4 +1,4 @@
-"""Scoring one file of excerpts: the simple case of :func:`classifier.batch.score_archive`.
+"""Scoring one file of excerpts: the simple case of :func:`classifier.archive.batch.score_archive`.
 
 The output contract is ``{"id": ..., "labels": [...], "scores": {label: score}}``, one
 record per input record, in order.
