@@ -12,7 +12,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .archive.batch import ScoreOptions, score_archive
+    from .archive.batch import score_archive
+    from .archive.rows import ScoreOptions
     from .archive.score import score_file
     from .codebook import Codebook, Label, load_codebook
     from .coding.next import rank_next
@@ -51,7 +52,7 @@ _MODULES = {
     "NarrativesError": "errors",
     "Passage": "model.text",
     "QdaCoding": "pretag.qdpx_codings",
-    "ScoreOptions": "archive.batch",
+    "ScoreOptions": "archive.rows",
     "SpacyLemmatizer": "model.text",
     "Suggestion": "model.suggest",
     "TaggedPassage": "pretag.passages",

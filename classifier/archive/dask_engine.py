@@ -1,10 +1,12 @@
 """Scoring on a Dask cluster: the same chunks and rows as the local engine, as Parquet parts.
 
 The model is loaded and checked once, here, then shipped once to every worker
-(``Client.scatter(..., broadcast=True)``). Chunks are read here, in order, and at most
-two per worker are in flight, so memory stays flat. Each worker writes its chunk as
-``part-NNNNNN.parquet`` into a temporary folder beside the output, which is renamed to
-the output folder when every part is written; a task whose worker dies is retried.
+(``Client.scatter(..., broadcast=True)``). Chunks are read here, in order (a worker may
+not see the inputs), and at most two per worker are in flight, so memory stays flat.
+Each worker writes its chunk as ``part-NNNNNN.parquet`` into a temporary folder beside
+the output, which is renamed to the output folder when every part is written; a task
+whose worker dies is retried. The workers of a local cluster end with this process, even
+when it is killed.
 """
 
 from __future__ import annotations
@@ -21,21 +23,26 @@ from ..errors import InputError, OutputError, Problem
 from ..formats.files import atomic_path, output_lock
 from ..model.artifact import DEFAULT_MODEL, load_model
 from ..model.suggest import NarrativeModel
-from .batch import Item, ScoreOptions, _chunks, first_problem, score_chunk
+from .batch import ScoreOptions, first_problem
+from .chunks import Chunk, plan
+from .lifeline import DASK_PRELOAD, mark_parent
 from .outputs import count_labels, write_parquet
-from .sources import discover, read_sources
+from .rows import score_items
+from .sources import discover
+from .workers import score_chunk
 
 __all__ = ["score_with_dask"]
 
 
-def _score_part(model: NarrativeModel, items: list[Item], options: ScoreOptions,
+def _score_part(model: NarrativeModel, chunk: Chunk, options: ScoreOptions,
                 path: str) -> dict[str, Any]:
-    def write(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    def write(ready: Sequence[tuple[Any, str, str]]) -> dict[str, Any]:
+        rows = score_items(model, ready, options)
         write_parquet(iter([rows]), Path(path), model.labels, passages=options.unit != "record",
                       explain=options.explain)
         return {"rows": len(rows), "suggested": count_labels(rows)}
 
-    return score_chunk(model, items, options, write)
+    return score_chunk(chunk, options, write)
 
 
 def _result(future: Any) -> Any:
@@ -62,8 +69,9 @@ def _client(scheduler: str | None, workers: int) -> Any:
 
     if scheduler:
         return Client(scheduler)
+    mark_parent()  # its workers die with this process, even by kill -9
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
+                           dashboard_address=None, preload=[DASK_PRELOAD])
     return Client(cluster)
 
 
@@ -107,27 +115,27 @@ def _score_locked(files: list[tuple[Path, Path]], inputs: Sequence[str | Path], 
         shipped = client.scatter(model, broadcast=True)
         window: deque[Any] = deque()
         width = 2 * max(len(client.scheduler_info().get("workers", {})), 1)
-        stream = read_sources(files, id_field=options.id_field, text_field=options.text_field,
-                              defer=True)
+        chunks = plan(files, options.chunk_size, options.id_field, options.text_field,
+                      ranges=False)
 
-        def collect(future: Any, records: int) -> None:
+        def collect(future: Any) -> None:
             result = _result(future)
             first_problem(result["rejected"], skip_bad)
             rejected.extend(asdict(r) for r in result["rejected"])
-            summary["records"] += records
+            summary["records"] += result["records"]
             summary["rows"] += result["rows"]
             for label, count in result["suggested"].items():
                 summary["suggested"][label] += count
             progress(summary["records"])
 
-        for chunk in _chunks(stream, options.chunk_size):
+        for chunk in chunks:
             part = staging / f"part-{chunk.index:06d}.parquet"
-            window.append((client.submit(_score_part, shipped, chunk.items, options, str(part),
-                                         pure=False, retries=3), chunk.records))
+            window.append(client.submit(_score_part, shipped, chunk, options, str(part),
+                                        pure=False, retries=3))
             if len(window) >= width:
-                collect(*window.popleft())
+                collect(window.popleft())
         while window:
-            collect(*window.popleft())
+            collect(window.popleft())
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from ..formats.files import atomic_path
 
 __all__ = [
     "OUTPUT_SUFFIXES",
+    "append_part",
     "count_labels",
     "flat_columns",
     "flatten",
@@ -67,6 +69,23 @@ def _explained(parts: Sequence[Path]) -> bool:
     return next((("reasons" in row) for row in _rows(parts)), False)
 
 
+def append_part(part: Path, out: Any) -> None:
+    """Append the bytes of ``part`` to the open file ``out``, in the kernel where it can."""
+    out.flush()  # what is buffered goes first
+    with part.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        copy = getattr(os, "copy_file_range", None)
+        try:
+            while copy is not None and size > 0:
+                done = copy(handle.fileno(), out.fileno(), size)
+                if done == 0:
+                    break
+                size -= done
+        except OSError:  # not supported between these files: copy through memory
+            pass
+        shutil.copyfileobj(handle, out)  # whatever is left (all of it without the call)
+
+
 def join_parts(parts: Sequence[Path], output: Path, labels: Sequence[str], *, passages: bool,
                raw: bool = False) -> None:
     """Join the parts, in order, into ``output``; it appears whole or not at all."""
@@ -75,8 +94,7 @@ def join_parts(parts: Sequence[Path], output: Path, labels: Sequence[str], *, pa
         if raw or suffix == ".jsonl":
             with tmp.open("wb") as out:
                 for part in parts:
-                    with part.open("rb") as handle:
-                        shutil.copyfileobj(handle, out)
+                    append_part(part, out)
         elif suffix == ".csv":
             _write_csv(parts, tmp, labels, passages)
         else:

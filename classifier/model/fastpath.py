@@ -76,6 +76,7 @@ class FastFeatures:
         self.piece_length: list[int] = []
         self.piece_lemmas: list[int] = []
         self._char_matrix: sp.csr_matrix | None = None
+        self._char_columns_t = sp.csr_matrix((0, 0))
         self._arrays: dict[str, np.ndarray] = {}
         vocabulary = self.words.vocabulary_
         pairs = []
@@ -181,12 +182,13 @@ class FastFeatures:
                 shape=(len(new), len(self.chars.named_steps["counts"].vocabulary_)))
             self._char_matrix = rows if self._char_matrix is None else \
                 sp.vstack([self._char_matrix, rows], format="csr")
-        matrix = self._char_matrix
-        assert matrix is not None
-        lemmas = sp.csr_matrix((np.ones(len(ids), dtype=np.int64), (doc, ids)),
-                               shape=(n, matrix.shape[0]))
-        counts = (lemmas @ matrix).tocsr()
-        counts.sort_indices()
+            self._char_columns_t = self._char_matrix.T.tocsr()
+        matrix = self._char_columns_t
+        # n-gram × text, turned into text × n-gram: the turn leaves each row's columns in
+        # order, at a fraction of the cost of sorting them (the counts are integers).
+        lemmas = sp.csr_matrix((np.ones(len(ids), dtype=np.int64), (ids, doc)),
+                               shape=(matrix.shape[1], n))
+        counts = (matrix @ lemmas).T.tocsr()
         return counts
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:

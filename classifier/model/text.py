@@ -12,13 +12,12 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
-from spacy.lang.en.stop_words import STOP_WORDS
-from spacy.language import Language
-from spacy.lookups import Lookups, load_lookups
+
+if TYPE_CHECKING:  # spaCy is imported when first needed: scoring known words needs none
+    from spacy.language import Language
 
 __all__ = ["Passage", "SpacyLemmatizer", "lemma_stop_words", "split_passages", "split_sentences"]
 
@@ -52,11 +51,15 @@ STRAIGHT_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\
 
 @lru_cache(maxsize=1)
 def _tokenizer_nlp() -> Language:
+    import spacy
+
     return spacy.blank("en")
 
 
 @lru_cache(maxsize=1)
 def _sentence_nlp() -> Language:
+    import spacy
+
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     return nlp
@@ -65,6 +68,8 @@ def _sentence_nlp() -> Language:
 @lru_cache(maxsize=1)
 def _packaged_lemma_lookups() -> bytes:
     """The English lemma lookup table from ``spacy-lookups-data``, serialised by spaCy."""
+    from spacy.lookups import load_lookups
+
     return bytes(load_lookups("en", ["lemma_lookup"]).to_bytes())
 
 
@@ -146,6 +151,8 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
         if not new:
             return
         if "_lookup" not in self.__dict__:
+            from spacy.lookups import Lookups
+
             self.__dict__["_lookup"] = (Lookups().from_bytes(self.lookups_).get_table(
                 "lemma_lookup") if self.lookups_ else None)
         if len(cache) + len(new) >= MAX_CACHED:
@@ -203,6 +210,8 @@ def lemma_stop_words(keep: Iterable[str] = KEPT_STOP_WORDS) -> list[str]:
     By default negations and ``we``/``they`` are kept (not stop words); ``keep=NEGATIONS``
     drops the pronouns too, which differ between writers more than between narratives.
     """
+    from spacy.lang.en.stop_words import STOP_WORDS
+
     lemmatizer = SpacyLemmatizer().fit([])
     words = set(lemmatizer.transform(sorted(STOP_WORDS)))
     return sorted({w for phrase in words for w in phrase.split()} - set(keep))

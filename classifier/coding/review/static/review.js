@@ -132,6 +132,9 @@
 
   function closeNote(keep) {
     if (keep) note = $("note").value.trim();
+    // A hidden element can keep the focus until the browser notices; without the blur the
+    // coder's next Enter would land in the closed note instead of saving the decision.
+    $("note").blur();
     $("note-box").hidden = true;
     setText("note-shown", note ? `note: ${note}` : "");
   }
