@@ -77,7 +77,7 @@ def test_a_saved_model_on_an_external_file(tiny_model_path, tmp_path):
     assert m["none_fpr"] == overall["none_fpr"] and overall["none"] == 1
     assert m["coded_suggested"]["brutality"]["none"] + \
         m["coded_suggested"]["brutality"]["brutality"] >= 1
-    from classifier import semantic
+    from classifier.model import semantic
 
     assert set(m["baselines"]) == {"keyword matcher", "TF-IDF + logistic regression"} | (
         {"MiniLM + logistic regression"} if semantic.available() else set())
