@@ -44,6 +44,7 @@ TRUST_ENV = "NARRATIVES_TRUSTED_PICKLES"
 # may construct beyond scikit-learn, NumPy and SciPy.
 TRUSTED_TYPES = (
     "classifier.model.features.CharNgramCounts",
+    "classifier.model.lexicon.CodebookLexicon",
     "classifier.model.pipeline.NarrativeClassifier",
     "classifier.model.text.SpacyLemmatizer",
 )
@@ -51,7 +52,7 @@ TRUSTED_TYPES = (
 # names them so, and no longer loads.
 FLAT_LAYOUT_TYPES = (
     "classifier.features.CharNgramCounts",
-    "classifier.model.lexicon.CodebookLexicon",
+    "classifier.lexicon.CodebookLexicon",
     "classifier.model.NarrativeClassifier",
     "classifier.text.SpacyLemmatizer",
 )
