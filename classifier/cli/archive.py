@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.progress import (
@@ -25,9 +25,6 @@ from .app import (
     reports_errors,
     vouch,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @app.command("score")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -14,9 +14,6 @@ from .app import (
     out,
     reports_errors,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @app.command("codebook")

@@ -4,7 +4,7 @@ next."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -21,9 +21,6 @@ from .app import (
     reports_errors,
     require_files,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @app.command("agreement")

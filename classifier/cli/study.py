@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -18,9 +18,6 @@ from .app import (
     reports_errors,
     vouch,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @app.command("findings")
