@@ -114,9 +114,11 @@ def jsonl_rows(model: NarrativeModel, items: Sequence[tuple[Any, str, str]],
         proba, chosen = proba[index], chosen[index]
     # Each row's set of labels, as a number, picks its ready-made JSON list.
     names = [json.dumps(label, ensure_ascii=False) for label in labels]
-    lists = ["[" + ", ".join(n for j, n in enumerate(names) if code >> j & 1) + "]"
-             for code in range(1 << len(labels))]
-    codes = (chosen.astype(np.int64) << np.arange(len(labels))).sum(axis=1)
+    # Python integers past 62 labels, where an int64 code would overflow.
+    bits = chosen.astype(np.int64 if len(labels) < 63 else object)
+    codes = (bits << np.arange(len(labels))).sum(axis=1)
+    lists = {code: "[" + ", ".join(n for j, n in enumerate(names) if code >> j & 1) + "]"
+             for code in set(codes.tolist())}
     line = ', "labels": %s, "scores": {' + ", ".join(f"{n}: %r" for n in names) + "}}\n"
     width = len(labels)
     scores = list(map(round, proba.ravel().tolist(), repeat(DIGITS)))

@@ -103,8 +103,9 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Iterable[str], y: Any = None) -> SpacyLemmatizer:
         self.lookups_ = _packaged_lemma_lookups() if self.lemmatize else b""
-        self.__dict__.pop("_cache", None)
-        self.__dict__.pop("_lookup", None)
+        # A refit starts from nothing: no pieces of an earlier fit or an earlier setting.
+        for stale in ("_cache", "_lookup", "pieces_", "piece_words_"):
+            self.__dict__.pop(stale, None)
         # The training texts' pieces are learned now and saved with the model, so a new
         # process meets most everyday words already tokenised and lemmatised.
         self.learn(chunk for text in X for chunk in text.split(" ") if chunk)

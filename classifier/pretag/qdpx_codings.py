@@ -201,6 +201,9 @@ def project_xml(sources: Mapping[str, str], codings: Iterable[QdaCoding], codebo
     xml_sources = ET.SubElement(root, f"{{{ns}}}Sources")
     members: dict[str, str] = {}
     rank = {user: k for k, user in enumerate(order)}
+    by_source: dict[str, list[QdaCoding]] = {}
+    for coding in codings:
+        by_source.setdefault(coding.source, []).append(coding)
     counts: dict[str, Any] = {"sources": 0, "selections": 0, "codings": 0, "users": order,
                               "by_user": dict.fromkeys(order, 0)}
     for source_name, text in sources.items():
@@ -217,7 +220,7 @@ def project_xml(sources: Mapping[str, str], codings: Iterable[QdaCoding], codebo
         if descriptions and source_name in descriptions:
             ET.SubElement(source, f"{{{ns}}}Description").text = _clean(
                 descriptions[source_name])
-        mine = sorted((c for c in codings if c.source == source_name),
+        mine = sorted(by_source.get(source_name, ()),
                       key=lambda c: (c.start, c.end, rank[c.coder]))
         for c in mine:
             counts["codings"] += _selection(source, guid, c, codebook)

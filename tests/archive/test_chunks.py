@@ -159,3 +159,29 @@ def test_bytes_joined_after_the_last_recorded_chunk_are_cut_off_on_resume(tmp_pa
                   resume=True)
     score_archive([source], tmp_path / "clean.jsonl", model=tiny_model, options=options)
     assert (tmp_path / "out.jsonl").read_bytes() == (tmp_path / "clean.jsonl").read_bytes()
+
+
+class _ManyLabels:
+    """A model whose codebook has 70 labels, more than a 64-bit code can hold."""
+
+    def __init__(self):
+        self.labels = [f"label_{j}" for j in range(70)]
+        self.thresholds = dict.fromkeys(self.labels, 0.5)
+
+    def predict_proba(self, texts):
+        import numpy as np
+
+        rng = np.random.default_rng(7)
+        return rng.random((len(texts), len(self.labels)))
+
+
+def test_bulk_lines_hold_for_a_codebook_of_many_labels():
+    model = _ManyLabels()
+    items = [(k, f"text {k}", "record") for k in range(20)]
+    text, rows, _ = jsonl_rows(model, items, ScoreOptions(unit="record"))
+    lines = [json.loads(line) for line in text.splitlines()]
+    proba = model.predict_proba([t for _, t, _ in items])
+    assert rows == 20 and [line["id"] for line in lines] == list(range(20))
+    for line, row in zip(lines, proba, strict=True):
+        assert line["labels"] == [lab for lab, p in zip(model.labels, row, strict=True)
+                                  if p >= 0.5]
