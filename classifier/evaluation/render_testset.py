@@ -1,31 +1,24 @@
 """The parts of a saved model's evaluation report that read a test set closely.
 
 Baselines beside the model, the coded → suggested table, the false positives' terms,
-the unseen vocabulary and the lengths; :mod:`classifier.render` places them.
+the unseen vocabulary and the lengths; :mod:`classifier.evaluation.render` places them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..formats.html import markdown_table, number
+
 __all__ = ["testset_sections"]
-
-
-def _f(value: Any) -> str:
-    return "–" if value is None else f"{value:.3f}"
-
-
-def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return [*lines, *("| " + " | ".join(str(c) for c in row) + " |" for row in rows), ""]
 
 
 def _beside(m: dict[str, Any], labels: list[str]) -> list[str]:
     baselines = m.get("baselines")
     ways = {"this model": m["test"]["overall"], **(baselines or {})}
-    rows = [[name, *[_f(w["labels"][lab]["f1"]) for lab in labels], _f(w["macro_f1"]),
-             _f(w["none_fpr"]),
-             _f(sum(w["labels"][lab]["average_precision"] or 0 for lab in labels)
+    rows = [[name, *[number(w["labels"][lab]["f1"]) for lab in labels], number(w["macro_f1"]),
+             number(w["none_fpr"]),
+             number(sum(w["labels"][lab]["average_precision"] or 0 for lab in labels)
                 / len(labels))]
             for name, w in ways.items()]
     return ["## The model beside the baselines", "",
@@ -33,7 +26,7 @@ def _beside(m: dict[str, Any], labels: list[str]) -> list[str]:
             "none-FPR: share of the texts coded none that get any suggestion."
             + ("" if baselines else " No baselines here: they were not asked for, or the "
                "shipped corpus does not fit this model's codebook."), "",
-            *_table(["model", *[f"F1 {lab}" for lab in labels], "macro-F1", "none-FPR",
+            *markdown_table(["model", *[f"F1 {lab}" for lab in labels], "macro-F1", "none-FPR",
                      "mean AP"], rows)]
 
 
@@ -43,7 +36,7 @@ def _confusion(table: dict[str, dict[str, int]]) -> list[str]:
     return ["## Coded → suggested", "",
             "Rows: the coded label (or none); columns: the suggested label (or none). A "
             "text with two coded labels or two suggestions counts in each of its cells.", "",
-            *_table(["", *[f"suggested {c}" for c in names]], rows)]
+            *markdown_table(["", *[f"suggested {c}" for c in names]], rows)]
 
 
 def _fp_terms(terms: dict[str, list[dict[str, Any]]]) -> list[str]:

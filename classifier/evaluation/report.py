@@ -78,11 +78,11 @@ def evaluate_corpus(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path
     Y, groups, texts = label_matrix(frame, book), frame["case_id"].to_numpy(), list(frame["text"])
     hands = frame["hand"].to_numpy() if "hand" in frame and frame["hand"].notna().all() \
         else None
-    inner = calibration_groups(hands, groups, 5)
+    model = build_pipeline(seed=seed, codebook=book)
+    inner = calibration_groups(hands, groups, model.named_steps["classifier"].n_splits)
     lemmas = _Lemmas(texts)
     splits = [case_folds(Y, groups, n_splits=folds, seed=seed + r) for r in range(repeats)]
     both_sides = sum(len(set(groups[tr]) & set(groups[te])) for s in splits for tr, te in s)
-    model = build_pipeline(seed=seed, codebook=book)
 
     progress(f"full model: {repeats} × {folds}-fold cross-validation grouped by case")
     full = cross_validate(model, lemmas, Y, groups, book.ids, folds=splits, n_jobs=n_jobs,
