@@ -130,6 +130,9 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
     cases, challenge = companions(corpus, cases, challenge)
     case_table = load_cases(cases) if cases is not None else None
     frame = load_corpus(corpus, book, cases=case_table)
+    for held_out in (real, challenge):  # a broken file is refused before any training
+        if held_out is not None:
+            load_corpus(held_out, book, require_case=False)
     Y = label_matrix(frame, book)
     groups = frame["case_id"].to_numpy()
     texts = list(frame["text"])

@@ -114,3 +114,14 @@ def test_real_statements_are_scored_into_the_card_first(tmp_path, tiny_corpus):
     assert figures["file"] == "real.jsonl" and figures["n"] == 3 and figures["none"] == 1
     assert 0 <= figures["none_fpr"] <= 1 and 0 <= figures["macro_f1"] <= 1
     assert card["training_data"]["lengths"]["counts"]
+
+
+def test_a_broken_real_statements_file_is_refused_before_any_training(tmp_path, tiny_corpus):
+    real = tmp_path / "real.jsonl"
+    real.write_text('{"id": "r1", "text": "They shot the hostages.", "labels": ["greed"]}\n')
+    result = CliRunner().invoke(app, ["train", "--corpus", str(tiny_corpus), "--out",
+                                      str(tmp_path / "m.joblib"), "--real", str(real)])
+    assert result.exit_code == 2
+    assert "real.jsonl, line 1, field 'labels'" in result.output
+    assert "cross-validating" not in result.output
+    assert not (tmp_path / "m.joblib").exists()
