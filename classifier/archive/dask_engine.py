@@ -112,7 +112,9 @@ def _score_locked(files: list[tuple[Path, Path]], inputs: Sequence[str | Path], 
                                "suggested": dict.fromkeys(model.labels, 0), "rejects": None}
     rejected: list[dict[str, Any]] = []
     try:
-        shipped = client.scatter(model, broadcast=True)
+        # A fresh key each run: re-scattering the same model under its hashed key while the
+        # scheduler still forgets it from the last run cancels tasks (lost dependencies).
+        shipped = client.scatter(model, broadcast=True, hash=False)
         window: deque[Any] = deque()
         width = 2 * max(len(client.scheduler_info().get("workers", {})), 1)
         chunks = plan(files, options.chunk_size, options.id_field, options.text_field,
