@@ -39,10 +39,15 @@ def models_dir(db: str | Path) -> Path:
     return db.with_name(f"{db.name}.models")
 
 
-def decided_labels(store: Store) -> list[dict[str, Any]]:
-    """One record per decided passage: id, case (its account), text, labels, coders."""
+def decided_labels(store: Store, decisions: list[dict[str, Any]] | None = None
+                   ) -> list[dict[str, Any]]:
+    """One record per decided passage: id, case (its account), text, labels, coders.
+
+    ``decisions`` (default: the store's live decisions now) lets a caller build the
+    records from the very decisions it has already read.
+    """
     by_passage: dict[str, dict[str, Any]] = {}
-    for d in store.decisions():
+    for d in store.decisions() if decisions is None else decisions:
         item = by_passage.setdefault(d["passage_id"], {
             "id": d["passage_id"], "case_id": d["account"], "text": d["text"],
             "start": d["start"], "end": d["end"], "coders": {}, "notes": {}})
@@ -56,10 +61,10 @@ def decided_labels(store: Store) -> list[dict[str, Any]]:
     return list(by_passage.values())
 
 
-def _training_set(store: Store, corpus: Path | None, weight: int) -> tuple[list[str], Any, Any]:
+def _training_set(store: Store, decided: list[dict[str, Any]], corpus: Path | None,
+                  weight: int) -> tuple[list[str], Any, Any]:
     from ...corpus import label_matrix, load_corpus
 
-    decided = decided_labels(store)
     texts: list[str] = []
     rows: list[list[int]] = []
     groups: list[str] = []
@@ -89,8 +94,11 @@ def retrain(store: Store, base: Any, *, corpus: Path | None, weight: int = DEFAU
     from ...model.train import check_label_support, library_versions
 
     started = time.perf_counter()
+    # One read of the decisions: the model, its version and its card all describe the same
+    # set, however many the coder adds while it trains.
     decisions = store.decisions()
-    texts, Y, groups = _training_set(store, corpus, weight)
+    decided = decided_labels(store, decisions)
+    texts, Y, groups = _training_set(store, decided, corpus, weight)
     where = str(corpus or store.path)
     pipeline = clone(base.pipeline)
     folds = pipeline.named_steps["classifier"].n_splits
@@ -110,7 +118,7 @@ def retrain(store: Store, base: Any, *, corpus: Path | None, weight: int = DEFAU
                                                                    thresholds, strict=True)},
         "codebook": store.codebook.to_dict(),
         "training_data": {"file": str(corpus) if corpus else None, "review_db": str(store.path),
-                          "quotations": len(texts) - weight * len(decided_labels(store)),
+                          "quotations": len(texts) - weight * len(decided),
                           "decisions": len(decisions), "decision_weight": weight,
                           "cases": len(set(groups.tolist()))},
         "versions": library_versions(),
