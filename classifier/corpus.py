@@ -29,12 +29,14 @@ __all__ = [
     "DEFAULT_CASES",
     "DEFAULT_CHALLENGE",
     "DEFAULT_CORPUS",
+    "DEFAULT_HANDS",
     "companions",
     "describe_corpus",
     "file_sha256",
     "label_matrix",
     "load_cases",
     "load_corpus",
+    "load_hands",
     "near_duplicates",
 ]
 
@@ -42,6 +44,8 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_CORPUS = DATA / "quotations.jsonl"
 DEFAULT_CASES = DATA / "cases.csv"
 DEFAULT_CHALLENGE = DATA / "challenge.jsonl"
+DEFAULT_HANDS = DATA / "hands.csv"
+HAND_FIELDS = ("hand", "register")
 CASE_FIELDS = ("case_id", "alias", "origin", "role", "joined", "left", "source")
 # The case fields findings break prevalence down by, unless told otherwise.
 BY_FIELDS = ("left", "origin", "role", "source")
@@ -161,6 +165,28 @@ def companions(corpus: str | Path, cases: str | Path | None,
         challenge = DEFAULT_CHALLENGE if challenge is None else challenge
     return (None if cases is None else Path(cases),
             None if challenge is None else Path(challenge))
+
+
+def load_hands(path: str | Path = DEFAULT_HANDS) -> dict[str, str]:
+    """Read the hands file (CSV or JSONL, ``hand``, ``register``, any notes): hand → register.
+
+    The shipped corpus calls a hand ``reporting`` when it was written the way real
+    statements are quoted in reporting, and ``narrative`` when it tells scenes at length.
+    """
+    problems: list[Problem] = []
+    registers: dict[str, str] = {}
+    for line, record in iter_records(path, problems=problems):
+        missing = [f for f in HAND_FIELDS if str(record.get(f) or "").strip() == ""]
+        problems += [Problem(str(path), "missing; every hand needs it", line, f)
+                     for f in missing]
+        hand = str(record.get("hand") or "").strip()
+        if hand in registers:
+            problems.append(Problem(str(path), f"hand {hand!r} is listed twice", line, "hand"))
+        elif not missing:
+            registers[hand] = str(record["register"]).strip()
+    if problems:
+        raise CorpusError(problems)
+    return registers
 
 
 def load_cases(path: str | Path | None = None) -> pd.DataFrame:

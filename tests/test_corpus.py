@@ -79,3 +79,25 @@ def test_file_hash_is_the_sha256_of_the_bytes(tmp_path):
     path.write_bytes(b"abc")
     assert file_sha256(path) == \
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_hands_file_maps_each_hand_to_its_register(tmp_path):
+    from classifier.corpus import load_hands
+
+    path = tmp_path / "hands.csv"
+    path.write_text("hand,register,note\nwire,reporting,short\nbook,narrative,\n")
+    assert load_hands(path) == {"wire": "reporting", "book": "narrative"}
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    ("hand,register\nwire,\n", "hands.csv, line 2, field 'register': missing"),
+    ("hand,register\nwire,reporting\nwire,narrative\n",
+     "hands.csv, line 3, field 'hand': hand 'wire' is listed twice"),
+])
+def test_a_broken_hands_file_names_line_and_field(tmp_path, body, problem):
+    from classifier.corpus import load_hands
+
+    path = tmp_path / "hands.csv"
+    path.write_text(body)
+    with pytest.raises(CorpusError, match=problem):
+        load_hands(path)

@@ -60,6 +60,10 @@ def train_cli(
     real: Annotated[Path | None, typer.Option(
         help="Real statements (id, text, labels) scored into the model card, first; never "
              "trained on, nothing fitted on them.")] = None,
+    threshold_hands: Annotated[str | None, typer.Option(
+        help="Hands (comma-separated) whose held-out scores choose the thresholds: the "
+             "writers most like the text you will score. Default: every hand; with the "
+             "shipped corpus, the 'reporting' hands of data/hands.csv.")] = None,
 ) -> None:
     """Train a model on a coded corpus and save it with its model card.
 
@@ -69,6 +73,8 @@ def train_cli(
 
     card = train(corpus, codebook=codebook, cases=cases, out=out_path, challenge=challenge,
                  seed=seed, char_ngrams=char_ngrams, real=real,
+                 threshold_hands=None if threshold_hands is None
+                 else [h.strip() for h in threshold_hands.split(",") if h.strip()],
                  progress=lambda message: err.print(f"[dim]{message}[/dim]"))
     cv = card["metrics"]["cross_validated"]
     table = Table("narrative", "precision", "recall", "F1", "support", box=None,

@@ -91,6 +91,12 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         Folds of the inner, case-grouped cross-validation.
     random_state : int, default=13
         Seed of the fold assignment.
+    threshold_groups : tuple of str, default=()
+        The groups (writers' hands, with ``groups`` set to the hands) whose out-of-fold
+        scores choose the thresholds; the calibration still uses every row. Empty: every
+        row. Thresholds chosen on the writers whose text is most like the text the model
+        will score carry over better than thresholds chosen on the whole corpus; where a
+        label's positives or negatives are missing from those groups, every row is used.
     stability : float, default=0.0
         Keep only the features whose coefficient has the same sign in at least this share
         of the inner folds' models (0 keeps all). With ``groups`` set to the writers'
@@ -101,8 +107,9 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, *, C: float = 4.0, class_weight: str | None = "balanced",
                  threshold: str | float = "tuned", n_splits: int = 5,
                  random_state: int = DEFAULT_SEED, max_iter: int = 1000,
-                 stability: float = 0.0):
+                 stability: float = 0.0, threshold_groups: tuple[str, ...] = ()):
         self.stability = stability
+        self.threshold_groups = threshold_groups
         self.C = C
         self.class_weight = class_weight
         self.threshold = threshold
@@ -143,12 +150,21 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         platt = LogisticRegression(C=1e4, solver="lbfgs").fit(oof.reshape(-1, 1), y)
         self.calibration_[j] = platt.coef_[0, 0], platt.intercept_[0]
         if self.threshold == "tuned":
-            self.thresholds_[j] = _best_f1_threshold(y, self._calibrate(oof, j))
+            rows = self._threshold_rows(y, groups)
+            self.thresholds_[j] = _best_f1_threshold(y[rows], self._calibrate(oof[rows], j))
         else:
             self.thresholds_[j] = float(self.threshold)
         final = self._linear().fit(X, y)
         self.coef_[j] = final.coef_[0]
         self.intercept_[j] = final.intercept_[0]
+
+    def _threshold_rows(self, y: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+        rows = np.ones(len(y), dtype=bool)
+        if self.threshold_groups and groups is not None:
+            chosen = np.isin(groups, list(self.threshold_groups))
+            if y[chosen].min(initial=1) == 0 and y[chosen].max(initial=0) == 1:
+                rows = chosen
+        return rows
 
     def _out_of_fold(self, X: Any, y: np.ndarray,
                      splits: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -21,6 +21,7 @@ from ..corpus import (
     length_histogram,
     load_cases,
     load_corpus,
+    load_hands,
 )
 from ..errors import CorpusError, Problem
 from .artifact import DEFAULT_MODEL, save_model
@@ -115,6 +116,7 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
           cases: str | Path | None = None, out: str | Path = DEFAULT_MODEL,
           challenge: str | Path | None = None, seed: int = DEFAULT_SEED,
           char_ngrams: bool = True, cv_folds: int = 5, real: str | Path | None = None,
+          threshold_hands: Sequence[str] | None = None,
           progress: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
     """Validate the corpus, cross-validate by case, fit on everything and save; return the card.
 
@@ -123,7 +125,9 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
     ``challenge`` is a labelled file never used for fitting or thresholds; its figures go
     into the card beside the cross-validated ones. ``real`` is a file of real statements
     (``id``, ``text``, ``labels``), scored only: its figures come first in the card, with
-    the counts they rest on, and nothing is fitted on it.
+    the counts they rest on, and nothing is fitted on it. ``threshold_hands`` names the
+    hands whose held-out scores choose the thresholds (default: every hand; with the
+    shipped corpus, the hands ``data/hands.csv`` calls ``reporting``).
     """
     corpus, out = Path(corpus), Path(out)
     book = load_codebook(codebook)
@@ -144,6 +148,10 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
     hands = frame["hand"].to_numpy() if "hand" in frame and frame["hand"].notna().all() \
         else None
     inner = calibration_groups(hands, groups, pipeline.named_steps["classifier"].n_splits)
+    if threshold_hands is None and corpus.resolve() == DEFAULT_CORPUS.resolve():
+        threshold_hands = [h for h, r in load_hands().items() if r == "reporting"]
+    chosen = _threshold_hands(threshold_hands, hands, inner, str(corpus))
+    pipeline.set_params(classifier__threshold_groups=chosen)
     progress(f"cross-validating on {len(texts)} quotations from {len(set(groups))} cases")
     cv = cross_validate(pipeline, texts, Y, groups, book.ids, folds=[split], seed=seed,
                         hands=hands)
@@ -171,7 +179,8 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
                                                                       strict=True)},
         "threshold_rule": "per label, the calibrated score with the best out-of-fold F1 "
                           "over folds of the training data grouped by "
-                          + ("hand (writer)" if inner is hands else "case"),
+                          + ("hand (writer)" if inner is hands else "case")
+                          + (f", on the hands {', '.join(chosen)}" if chosen else ""),
         "codebook": book.to_dict(),
         "training_data": {
             "file": corpus.name,
@@ -189,6 +198,24 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
         "versions": library_versions(),
     }
     return save_model(pipeline, card, out)
+
+
+def _threshold_hands(names: Sequence[str] | None, hands: np.ndarray | None,
+                     inner: np.ndarray, file: str) -> tuple[str, ...]:
+    if not names:
+        return ()
+    if hands is None or inner is not hands:
+        raise CorpusError(Problem(file, "thresholds can be chosen on named hands only when "
+                                  "every quotation has a hand and there are at least 5 "
+                                  "hands: drop --threshold-hands or record the hands",
+                                  field="hand"))
+    known = set(hands.tolist())
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise CorpusError(Problem(file, f"no quotation is by the hand {unknown[0]!r} named for "
+                                  f"the thresholds; known hands: {', '.join(sorted(known))}",
+                                  field="hand"))
+    return tuple(sorted(set(names)))
 
 
 def version_or(name: str, default: str = "0") -> str:

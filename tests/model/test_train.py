@@ -125,3 +125,38 @@ def test_a_broken_real_statements_file_is_refused_before_any_training(tmp_path, 
     assert "real.jsonl, line 1, field 'labels'" in result.output
     assert "cross-validating" not in result.output
     assert not (tmp_path / "m.joblib").exists()
+
+
+def five_hands(source: Path, target: Path) -> Path:
+    rows = [json.loads(line) for line in source.read_text().splitlines()]
+    for row in rows:
+        row["hand"] = f"h{int(row['case_id'][1:]) % 5}"
+    target.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return target
+
+
+def test_thresholds_are_chosen_on_the_named_hands_and_the_card_says_so(tmp_path, tiny_corpus):
+    corpus = five_hands(tiny_corpus, tmp_path / "c.jsonl")
+    result = CliRunner().invoke(app, ["train", "--corpus", str(corpus), "--out",
+                                      str(tmp_path / "m.joblib"), "--threshold-hands",
+                                      "h3, h1"])
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "m.json").read_text())
+    assert card["threshold_rule"].endswith("grouped by hand (writer), on the hands h1, h3")
+
+
+@pytest.mark.parametrize(("hands", "message"), [
+    ("h1,h9", "no quotation is by the hand 'h9' named for the thresholds; known hands: "
+              "h0, h1, h2, h3, h4"),
+    (None, "thresholds can be chosen on named hands only when every quotation has a hand "
+           "and there are at least 5 hands")])
+def test_threshold_hands_that_cannot_be_used_are_refused_before_training(
+        tmp_path, tiny_corpus, hands, message):
+    corpus = five_hands(tiny_corpus, tmp_path / "c.jsonl") if hands else tiny_corpus
+    result = CliRunner().invoke(app, ["train", "--corpus", str(corpus), "--out",
+                                      str(tmp_path / "m.joblib"), "--threshold-hands",
+                                      hands or "h1"])
+    assert result.exit_code == 2
+    assert f"field 'hand': {message}" in " ".join(result.output.split())
+    assert "cross-validating" not in result.output
+    assert not (tmp_path / "m.joblib").exists()
