@@ -38,7 +38,8 @@ def supports(pipeline: Pipeline) -> bool:
     if [name for name, _ in features.transformer_list] not in (["words", "chars"],
                                                                ["words", "chars", "lexicon"]):
         return False
-    plain = (features.transformer_weights is None and words.analyzer == "word"
+    weights = features.transformer_weights or {}
+    plain = (set(weights) <= {"words", "chars", "lexicon"} and words.analyzer == "word"
              and words.token_pattern == r"[^ ]+" and not words.lowercase
              and words.ngram_range in ((1, 1), (1, 2)) and hasattr(lemmas, "lookups_"))
     return plain and (chars == "drop" or list(chars.named_steps) == ["counts", "tfidf"])
@@ -55,6 +56,7 @@ class FastFeatures:
         self.chars = None if isinstance(parts["chars"], str) else parts["chars"]
         lexicon = parts.get("lexicon")
         self.lexicon = None if lexicon is None or isinstance(lexicon, str) else lexicon
+        self.block_weights = dict(features.transformer_weights or {})
         self.word_weights = TfidfTransformer(norm=self.words.norm, use_idf=self.words.use_idf,
                                              smooth_idf=self.words.smooth_idf,
                                              sublinear_tf=self.words.sublinear_tf)
@@ -195,14 +197,16 @@ class FastFeatures:
         """The model's features for ``texts``, as the fitted pipeline computes them."""
         ids, doc = self._lemma_ids(texts)
         n = len(texts)
-        blocks: list[Any] = [self.word_weights.transform(self._word_counts(ids, doc, n))]
+        blocks: dict[str, Any] = {
+            "words": self.word_weights.transform(self._word_counts(ids, doc, n))}
         if self.chars is not None:
             counts = self._char_counts(ids, doc, n)
-            blocks.append(self.chars.named_steps["tfidf"].transform(counts))
+            blocks["chars"] = self.chars.named_steps["tfidf"].transform(counts)
         if self.lexicon is not None:
             # The codebook's terms may span several words: matched on the lemmas as text.
             names = np.asarray(list(self.lemma_id), dtype=object)
             bounds = np.searchsorted(doc, np.arange(1, n))
             lemmas = [" ".join(part) for part in np.split(names[ids], bounds)]
-            blocks.append(self.lexicon.transform(lemmas))
-        return sp.hstack(blocks, format="csr")
+            blocks["lexicon"] = self.lexicon.transform(lemmas)
+        return sp.hstack([block * self.block_weights[name] if name in self.block_weights
+                          else block for name, block in blocks.items()], format="csr")

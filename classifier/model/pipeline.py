@@ -208,14 +208,17 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
 def build_pipeline(*, char_ngrams: bool = True, seed: int = DEFAULT_SEED,
                    normalise: bool = True, pronouns: bool = True, char_skip: bool = False,
                    codebook: Any = None, lexicon_weight: float = 1.0,
-                   stability: float = 0.0, C: float = 4.0) -> Pipeline:
+                   stability: float = 0.0, C: float = 4.0,
+                   char_weight: float = 0.5) -> Pipeline:
     """The full model, unfitted: lemmas → TF-IDF of words and characters → classifier.
 
     The lemmatizer ``normalise``s (curly quotes, one token for every name of the group,
     no lemma that changes the meaning). Stop words are dropped from the word features,
     but negations and ``we``/``they`` are kept. Character n-grams (within words, 3 to 5
     characters, over the lemmas) carry spelling variants, transliterations and broken
-    English that word features miss. With a ``codebook`` (as ``narratives train`` does),
+    English that word features miss; they enter at ``char_weight`` (0.5) of the words'
+    weight, because spelling habits are the features most particular to one writer and
+    carry over least to another's. With a ``codebook`` (as ``narratives train`` does),
     a third block counts each label's indicative terms
     (:class:`~classifier.model.lexicon.CodebookLexicon`). Options measured and left off by
     default: ``char_skip`` (no character n-grams for stop words and pronouns),
@@ -244,6 +247,8 @@ def build_pipeline(*, char_ngrams: bool = True, seed: int = DEFAULT_SEED,
                                                   weight=lexicon_weight)))
     return Pipeline([
         ("lemmas", lemmatizer),
-        ("features", FeatureUnion(blocks)),
+        ("features", FeatureUnion(
+            blocks, transformer_weights=None if char_weight == 1 or not char_ngrams
+            else {"chars": char_weight})),
         ("classifier", NarrativeClassifier(random_state=seed, stability=stability, C=C)),
     ])
