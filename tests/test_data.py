@@ -10,6 +10,7 @@ from classifier.corpus import (
     DEFAULT_CHALLENGE,
     DEFAULT_CORPUS,
     file_sha256,
+    load_hands,
     near_duplicates,
 )
 from conftest import ROOT
@@ -63,6 +64,15 @@ def test_at_least_four_hands_each_covering_every_label(corpus, codebook):
         assert (Y.sum(axis=0) >= 10).all() and (Y.sum(axis=1) == 0).sum() >= 25, hand
         broad += bool((Y.sum(axis=0) >= 30).all() and (Y.sum(axis=1) == 0).sum() >= 50)
     assert broad >= 4
+
+
+def test_every_hand_has_a_register_and_the_reporting_hands_choose_the_thresholds(corpus):
+    registers = load_hands()
+    assert set(registers) == set(corpus["hand"])
+    assert set(registers.values()) == {"narrative", "reporting"}
+    reporting = sorted(h for h, r in registers.items() if r == "reporting")
+    card = load_model().card
+    assert card["threshold_rule"].endswith("on the hands " + ", ".join(reporting))
 
 
 def test_three_hundred_quotations_are_double_coded(corpus):
