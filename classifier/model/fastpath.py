@@ -208,5 +208,7 @@ class FastFeatures:
             bounds = np.searchsorted(doc, np.arange(1, n))
             lemmas = [" ".join(part) for part in np.split(names[ids], bounds)]
             blocks["lexicon"] = self.lexicon.transform(lemmas)
-        return sp.hstack([block * self.block_weights[name] if name in self.block_weights
-                          else block for name, block in blocks.items()], format="csr")
+        for name, weight in self.block_weights.items():
+            if name in blocks:  # each block is a fresh matrix: scaled in place, not copied
+                blocks[name].data *= weight
+        return sp.hstack(list(blocks.values()), format="csr")
