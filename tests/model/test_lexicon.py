@@ -48,3 +48,21 @@ def test_a_pipeline_with_the_codebook_explains_by_codebook_terms(tiny_corpus, co
     terms = {c.term for r in reasons for c in r.contributions}
     assert not any(t.startswith("‹") for t in terms)  # shared out among the matched terms
     assert "kill" in terms and "civilian" in terms
+
+
+def test_matching_finds_what_each_labels_pattern_finds():
+    """The word walk gives each label's regular expression's matches, overlaps and all."""
+    import random
+    import re
+
+    from classifier.model.lexicon import CodebookLexicon
+
+    terms = (("fed", "fed up", "up the", "tired"), ("c++ code", "a|b", "up"), ())
+    lexicon = CodebookLexicon(terms=terms, names=("x", "y", "z")).fit([])
+    patterns = [re.compile(p) if p else None for p in lexicon.patterns_]
+    rng = random.Random(7)
+    words = ["fed", "up", "the", "tired", "c++", "code", "a|b", "a", "b", "upthe"]
+    for _ in range(500):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 12)))
+        expected = [p.findall(text) if p else [] for p in patterns]
+        assert lexicon.matches(text) == expected, text
