@@ -6,7 +6,6 @@ Both are pipelines with the same steps' names as the model (``lemmas`` first,
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.pipeline import Pipeline
 
 from ..codebook import Codebook
+from ..model.lexicon import CodebookLexicon
 from ..model.pipeline import DEFAULT_SEED
 from ..model.text import SpacyLemmatizer
 
@@ -56,16 +56,17 @@ class KeywordMatcher(ClassifierMixin, BaseEstimator):
         self.terms = terms
 
     def fit(self, X: Any, y: Any, groups: Any = None) -> KeywordMatcher:
-        self.patterns_ = [re.compile(r"(?<!\S)(?:" + "|".join(re.escape(t) for t in ts)
-                                     + r")(?!\S)") if ts else None
-                          for ts in (self.terms or [])]
-        if len(self.patterns_) != np.asarray(y).shape[1]:
+        terms = tuple(tuple(ts) for ts in (self.terms or []))
+        if len(terms) != np.asarray(y).shape[1]:
             raise ValueError("KeywordMatcher needs one list of terms per label")
+        # the same matching as the model's codebook-lexicon block
+        self.lexicon_ = CodebookLexicon(terms=terms,
+                                        names=tuple(str(j) for j in range(len(terms)))).fit([])
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        hits = np.array([[len(p.findall(text)) if p is not None else 0 for p in self.patterns_]
-                         for text in X], dtype=float).reshape(len(X), len(self.patterns_))
+        hits = np.array([[len(found) for found in self.lexicon_.matches(text)] for text in X],
+                        dtype=float).reshape(len(X), len(self.lexicon_.terms))
         return 1 - 0.5 ** hits
 
     def predict(self, X: Any) -> np.ndarray:

@@ -19,20 +19,6 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 __all__ = ["CodebookLexicon", "codebook_terms"]
 
-_PATTERN = re.compile(r"^\(\?<!\\S\)\(\?:(.*)\)\(\?!\\S\)$")
-
-
-def _alternatives(pattern: str) -> list[str]:
-    """The terms of one label's pattern, in its order (the pattern is the saved form)."""
-    if not pattern:
-        return []
-    inner = _PATTERN.match(pattern)
-    if inner is None:
-        raise ValueError(f"not a codebook-lexicon pattern: {pattern[:60]!r}")
-    return [re.sub(r"\\(.)", r"\1", term)
-            for term in re.split(r"(?<!\\)\|", inner.group(1))]
-
-
 def codebook_terms(codebook: Any, lemmatizer: Any) -> tuple[tuple[str, ...], ...]:
     """Each label's indicative terms, lemmatised by ``lemmatizer`` (fitted) as texts are."""
     return tuple(tuple(sorted({t for t in lemmatizer.transform(list(label.indicative_terms))
@@ -72,10 +58,10 @@ class CodebookLexicon(TransformerMixin, BaseEstimator):
         if len(self.terms) != len(self.names):
             raise ValueError(f"CodebookLexicon needs one list of terms per name: "
                              f"{len(self.terms)} lists for {len(self.names)} names")
-        # Kept as strings (a model file holds no compiled patterns); compiled on first use.
+        # The patterns say, as regular expressions, what ``matches`` finds.
         self.patterns_ = [r"(?<!\S)(?:" + "|".join(re.escape(t) for t in ts) + r")(?!\S)"
                           if ts else "" for ts in self.terms]
-        self.__dict__.pop("_compiled", None)
+        self.__dict__.pop("_by_first_word", None)
         self.n_features_out_ = len(self.names)
         return self
 
@@ -86,14 +72,14 @@ class CodebookLexicon(TransformerMixin, BaseEstimator):
         label's pattern finds (leftmost, first alternative, no overlap within a label)
         several times faster than running one pattern per label over every text.
         """
-        starts = self.__dict__.get("_compiled")
+        starts = self.__dict__.get("_by_first_word")
         if starts is None:
             starts = {}
-            for label, pattern in enumerate(self.patterns_):
-                for term in _alternatives(pattern):
+            for label, terms in enumerate(self.terms):
+                for term in terms:
                     words = term.split(" ")
                     starts.setdefault(words[0], []).append((label, words, term))
-            self.__dict__["_compiled"] = starts
+            self.__dict__["_by_first_word"] = starts
         return starts
 
     def matches(self, text: str) -> list[list[str]]:
@@ -116,7 +102,7 @@ class CodebookLexicon(TransformerMixin, BaseEstimator):
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
-        state.pop("_compiled", None)
+        state.pop("_by_first_word", None)
         return state
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
