@@ -184,6 +184,9 @@ def load_hands(path: str | Path = DEFAULT_HANDS) -> dict[str, str]:
             problems.append(Problem(str(path), f"hand {hand!r} is listed twice", line, "hand"))
         elif not missing:
             registers[hand] = str(record["register"]).strip()
+    if not registers and not problems:
+        problems.append(Problem(str(path), "lists no hand: give each hand of the corpus a "
+                                "row with its register", field="hand"))
     if problems:
         raise CorpusError(problems)
     return registers

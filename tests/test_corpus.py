@@ -93,6 +93,8 @@ def test_hands_file_maps_each_hand_to_its_register(tmp_path):
     ("hand,register\nwire,\n", "hands.csv, line 2, field 'register': missing"),
     ("hand,register\nwire,reporting\nwire,narrative\n",
      "hands.csv, line 3, field 'hand': hand 'wire' is listed twice"),
+    ("", "hands.csv, field 'hand': lists no hand"),
+    ("hand,register\n", "hands.csv, field 'hand': lists no hand"),
 ])
 def test_a_broken_hands_file_names_line_and_field(tmp_path, body, problem):
     from classifier.corpus import load_hands
