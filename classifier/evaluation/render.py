@@ -125,9 +125,10 @@ def render_markdown(results: dict[str, Any], figures: dict[str, str]) -> str:
     if m.get("challenge", {}).get("hands"):
         out += _groups("Challenge set by hand", m["challenge"]["hands"], labels)
     out += ["## Thresholds", "",
-            "Each label's threshold is the calibrated score with the best out-of-fold F1 "
-            "inside the training data (folds grouped by case). Below, the precision and "
-            "recall it gives on the cross-validated scores, beside a plain 0.5.", "",
+            "Each label's threshold is the middle of the calibrated scores whose "
+            "out-of-fold F1 inside the training data is within 0.02 of the best. Below, "
+            "the precision and recall it gives on the cross-validated scores, beside a "
+            "plain 0.5.", "",
             *_thresholds(m["thresholds"])]
     out += ["## Figures", ""] + [f"![{name}]({file})\n" for name, file in figures.items()
                                  if name != "generalisation"]

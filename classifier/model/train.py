@@ -171,14 +171,16 @@ def train(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path | None = 
 
     data_sha = file_sha256(corpus)
     thresholds = pipeline.named_steps["classifier"].thresholds_
+    tolerance = pipeline.named_steps["classifier"].threshold_tolerance
     card = {
         "model_version": f"narratives-{version_or('narratives')}+{data_sha[:8]}",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "labels": book.ids,
         "thresholds": {label: round(float(t), 6) for label, t in zip(book.ids, thresholds,
                                                                       strict=True)},
-        "threshold_rule": "per label, the calibrated score with the best out-of-fold F1 "
-                          "over folds of the training data grouped by "
+        "threshold_rule": "per label, the middle of the calibrated scores whose "
+                          f"out-of-fold F1 is within {tolerance:g} of the best, over folds "
+                          "of the training data grouped by "
                           + ("hand (writer)" if inner is hands else "case")
                           + (f", on the hands {', '.join(chosen)}" if chosen else ""),
         "codebook": book.to_dict(),

@@ -4,7 +4,7 @@ from sklearn.base import clone
 from sklearn.metrics import f1_score
 
 from classifier import NarrativeClassifier, build_pipeline, label_matrix, load_corpus
-from classifier.model.pipeline import grouped_splits
+from classifier.model.pipeline import best_f1_threshold, grouped_splits
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +123,31 @@ def test_named_groups_without_both_classes_fall_back_to_every_row():
     everyone = NarrativeClassifier(n_splits=3).fit(X, Y, groups=groups)
     alone = NarrativeClassifier(n_splits=3, threshold_groups=("0",)).fit(X, Y, groups=groups)
     assert alone.thresholds_[0] == everyone.thresholds_[0]
+
+
+def test_the_threshold_is_the_middle_of_the_near_best_ones():
+    rng = np.random.default_rng(3)
+    y = (rng.random(400) < 0.3).astype(int)
+    scores = np.clip(rng.normal(0.35 + 0.3 * y, 0.15), 0, 1)
+    thresholds = np.unique(scores)
+    f1 = np.array([f1_score(y, scores >= t) for t in thresholds])
+    assert best_f1_threshold(y, scores) == pytest.approx(thresholds[np.argmax(f1)])
+    near = thresholds[f1 >= f1.max() - 0.02]
+    chosen = best_f1_threshold(y, scores, tolerance=0.02)
+    assert near.min() <= chosen <= near.max()
+    assert f1_score(y, scores >= chosen) >= f1.max() - 0.02
+
+
+def test_the_tolerance_keeps_thresholds_steady_when_the_folds_change():
+    rng = np.random.default_rng(0)
+    y = (rng.random(600) < 0.3).astype(int)
+    X = rng.normal(size=(600, 3)) + y[:, None] * np.array([1.0, 0.6, 0.3])
+    groups = np.array([str(i % 12) for i in range(600)])
+
+    def spread(tolerance: float) -> float:
+        cuts = [NarrativeClassifier(n_splits=4, random_state=seed,
+                                    threshold_tolerance=tolerance)
+                .fit(X, y[:, None], groups=groups).thresholds_[0] for seed in range(8)]
+        return float(np.std(cuts))
+
+    assert spread(0.02) < spread(0.0) / 2
