@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 __all__ = ["CodebookLexicon", "codebook_terms"]
 
+
 def codebook_terms(codebook: Any, lemmatizer: Any) -> tuple[tuple[str, ...], ...]:
     """Each label's indicative terms, lemmatised by ``lemmatizer`` (fitted) as texts are."""
     return tuple(tuple(sorted({t for t in lemmatizer.transform(list(label.indicative_terms))
