@@ -82,6 +82,8 @@ def best_f1_threshold(y: np.ndarray, proba: np.ndarray, tolerance: float = 0.0) 
     >>> round(best_f1_threshold(y, scores, tolerance=0.06), 2)
     0.4
     """
+    if tolerance < 0:
+        raise ValueError(f"threshold tolerance must be 0 or more, got {tolerance}")
     precision, recall, thresholds = precision_recall_curve(y, proba)
     f1 = (2 * precision * recall / np.maximum(precision + recall, 1e-12))[:-1]
     near = np.flatnonzero(f1 >= f1.max() - tolerance)

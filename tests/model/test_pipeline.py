@@ -136,6 +136,8 @@ def test_the_threshold_is_the_middle_of_the_near_best_ones():
     chosen = best_f1_threshold(y, scores, tolerance=0.02)
     assert near.min() <= chosen <= near.max()
     assert f1_score(y, scores >= chosen) >= f1.max() - 0.02
+    with pytest.raises(ValueError, match="tolerance must be 0 or more"):
+        best_f1_threshold(y, scores, tolerance=-0.1)
 
 
 def test_the_tolerance_keeps_thresholds_steady_when_the_folds_change():
