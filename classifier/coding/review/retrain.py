@@ -62,12 +62,17 @@ def decided_labels(store: Store, decisions: list[dict[str, Any]] | None = None
 
 
 def _training_set(store: Store, decided: list[dict[str, Any]], corpus: Path | None,
-                  weight: int) -> tuple[list[str], Any, Any]:
+                  weight: int) -> tuple[list[str], Any, Any, Any]:
+    """Texts, label matrix, cases and writers' hands (``None`` where the corpus has none).
+
+    A reviewed account is its own case and its own hand: its passages are by one writer.
+    """
     from ...corpus import label_matrix, load_corpus
 
     texts: list[str] = []
     rows: list[list[int]] = []
     groups: list[str] = []
+    hands: list[str] | None = []
     ids = store.codebook.ids
     if corpus is not None:
         frame = load_corpus(corpus, store.codebook)
@@ -77,12 +82,17 @@ def _training_set(store: Store, decided: list[dict[str, Any]], corpus: Path | No
         texts += list(frame["text"])
         rows += label_matrix(frame, store.codebook).tolist()
         groups += [str(c) for c in frame["case_id"]]
+        hands = [str(h) for h in frame["hand"]] \
+            if "hand" in frame and frame["hand"].notna().all() else None
     for d in decided:
         for _ in range(weight):
             texts.append(d["text"])
             rows.append([int(lab in d["labels"]) for lab in ids])
             groups.append(f"review:{d['case_id']}")
-    return texts, np.array(rows, dtype=int).reshape(-1, len(ids)), np.array(groups)
+    if hands is not None:
+        hands += groups[len(hands):]
+    return (texts, np.array(rows, dtype=int).reshape(-1, len(ids)), np.array(groups),
+            None if hands is None else np.array(hands))
 
 
 def retrain(store: Store, base: Any, *, corpus: Path | None, weight: int = DEFAULT_WEIGHT,
@@ -91,6 +101,7 @@ def retrain(store: Store, base: Any, *, corpus: Path | None, weight: int = DEFAU
     from sklearn.base import clone
 
     from ...model.artifact import save_model
+    from ...model.pipeline import calibration_groups
     from ...model.train import check_label_support, library_versions
 
     started = time.perf_counter()
@@ -98,14 +109,21 @@ def retrain(store: Store, base: Any, *, corpus: Path | None, weight: int = DEFAU
     # set, however many the coder adds while it trains.
     decisions = store.decisions()
     decided = decided_labels(store, decisions)
-    texts, Y, groups = _training_set(store, decided, corpus, weight)
+    texts, Y, groups, hands = _training_set(store, decided, corpus, weight)
     where = str(corpus or store.path)
     pipeline = clone(base.pipeline)
-    folds = pipeline.named_steps["classifier"].n_splits
+    classifier = pipeline.named_steps["classifier"]
     if not len(texts):
         raise CorpusError(Problem(where, "no training corpus and no decisions yet"))
-    check_label_support(Y, groups, store.codebook.ids, where, folds=folds)
-    pipeline.fit(texts, Y, classifier__groups=groups)
+    check_label_support(Y, groups, store.codebook.ids, where, folds=classifier.n_splits)
+    # As `narratives train` does: calibration on held-out writers; thresholds on the hands
+    # the base model chose them on, and on the reviewed accounts, the text being scored.
+    inner = calibration_groups(hands, groups, classifier.n_splits)
+    if inner is hands and classifier.threshold_groups:
+        reviewed = sorted({g for g in groups.tolist() if g.startswith("review:")})
+        pipeline.set_params(classifier__threshold_groups=(*classifier.threshold_groups,
+                                                          *reviewed))
+    pipeline.fit(texts, Y, classifier__groups=inner)
     digest = hashlib.sha256(",".join(str(d["id"]) for d in decisions).encode()).hexdigest()
     base_version = base.card.get("base_version", base.version)
     version = f"{base_version}+review{len(decisions)}.{digest[:6]}"

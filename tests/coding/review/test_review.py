@@ -259,3 +259,36 @@ def test_a_retrained_model_changed_on_disk_is_not_loaded(review, tmp_path, tiny_
     status = client.get("/api/status").json()
     assert status["model_version"] == model.version
     assert "changed since" in status["training_error"]
+
+
+def test_retraining_chooses_thresholds_on_the_base_hands_and_the_reviewed_accounts(tmp_path):
+    from classifier.coding.review.retrain import retrain
+    from classifier.coding.review.store import Decision
+    from classifier.model.artifact import load_model
+    from classifier.model.train import train
+    from conftest import make_corpus
+
+    corpus = make_corpus(tmp_path / "five_hands.jsonl", cases=10)
+    rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
+    for row in rows:  # five writers, two cases each
+        row["hand"] = f"h{int(row['case_id'][1:]) % 5}"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    train(corpus, out=tmp_path / "base.joblib", cv_folds=3, threshold_hands=["h0", "h1"])
+    base = load_model(tmp_path / "base.joblib")
+    assert base.pipeline.named_steps["classifier"].threshold_groups == ("h0", "h1")
+
+    store = open_store(tmp_path / "review.sqlite", codebook_from_dict(base.card["codebook"]))
+    texts = {f"p{i}": rows[i]["text"] + " As I told them." for i in range(0, 40, 4)}
+    store.add_passages({}, [{"id": pid, "account": "letters", "start": 0, "end": len(text),
+                             "text": text, "before": "", "after": ""}
+                            for pid, text in texts.items()])
+    for i, pid in enumerate(texts):
+        store.save(Decision(pid, "ana", "correct", base.version,
+                            dict.fromkeys(base.labels, 0.5), [], rows[4 * i]["labels"]))
+    card = retrain(store, base, corpus=corpus, weight=2, out_dir=tmp_path / "models")
+    store.close()
+    retrained = load_model(card["path"], trust_pickle=True)
+    # the base model's threshold hands, and the coders' own account beside them
+    assert retrained.pipeline.named_steps["classifier"].threshold_groups == (
+        "h0", "h1", "review:letters")
+    assert card["training_data"]["decisions"] == 10
