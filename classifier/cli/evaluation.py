@@ -65,5 +65,8 @@ def evaluate_cli(
     macro = overall["macro_f1"]
     macro_text = f"{macro['mean']:.3f} ± {macro['sd']:.3f}" if isinstance(macro, dict) \
         else f"{macro:.3f}"
+    interval = m["test"].get("macro_f1_interval") if results["kind"] == "model" else None
+    if interval:
+        macro_text += f" (95% interval {interval[0]:.2f} to {interval[1]:.2f})"
     out.print(f"macro-F1 {macro_text}; report in {written['report.md']} and "
               f"{written['report.html']}, numbers in {written['metrics.json']}")

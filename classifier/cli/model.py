@@ -86,8 +86,11 @@ def train_cli(
     if "real_statements" in card["metrics"]:
         r = card["metrics"]["real_statements"]
         fpr = "–" if r["none_fpr"] is None else f"{r['none_fpr']:.3f}"
-        out.print(f"macro-F1 {r['macro_f1']:.3f}, none-FPR {fpr} (real "
-                  f"statements {r['file']}, {r['n']} of them, measured only)")
+        interval = r.get("macro_f1_interval")
+        spread = "" if not interval else \
+            f" (95% interval {interval[0]:.2f} to {interval[1]:.2f})"
+        out.print(f"macro-F1 {r['macro_f1']:.3f}{spread}, none-FPR {fpr} (real statements "
+                  f"{r['file']}, {r['n']} of them, measured only)")
     out.print(f"macro-F1 {cv['macro_f1']:.3f} (cross-validated)")
     if "challenge" in card["metrics"]:
         out.print(f"macro-F1 {card['metrics']['challenge']['macro_f1']:.3f} "

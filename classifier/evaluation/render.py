@@ -149,11 +149,21 @@ def render_markdown(results: dict[str, Any], figures: dict[str, str]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _interval(interval: list[float] | None) -> list[str]:
+    if not interval:
+        return []
+    low, high = interval
+    return [f"macro-F1, 95% bootstrap interval over the texts: {number(low)} to "
+            f"{number(high)} (another sample of the same kind of text could score anywhere "
+            "in it).", ""]
+
+
 def _render_model(m: dict[str, Any], labels: list[str], figures: dict[str, str]) -> str:
     out = ["# Evaluation of a saved model", "",
            f"Model `{m['model']['file']}` ({m['model']['version']}) on `{m['test']['file']}` "
            f"(SHA-256 `{m['test']['sha256'][:16]}…`).", "", "## Metrics per label", "",
            *_per_label(m["test"]["overall"], labels),
+           *_interval(m["test"].get("macro_f1_interval")),
            f"none-FPR (texts coded none that get a suggestion): "
            f"{number(m['test']['overall'].get('none_fpr'))} of "
            f"{m['test']['overall'].get('none', '–')}.", "",

@@ -90,6 +90,9 @@ def test_a_saved_model_on_an_external_file(tiny_model_path, tmp_path):
     assert (tmp_path / "out" / "lengths.png").exists()
     on_disk = json.loads(written["metrics.json"].read_text())
     assert on_disk["none_fpr"] == m["none_fpr"]
+    low, high = m["test"]["macro_f1_interval"]
+    assert low <= overall["macro_f1"] <= high
+    assert "95% bootstrap interval" in report
 
 
 def test_baselines_are_left_out_when_the_shipped_corpus_does_not_fit(tiny_model_path,

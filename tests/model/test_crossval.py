@@ -8,6 +8,7 @@ from classifier.model.crossval import (
     cross_validate,
     label_metrics,
     leave_one_group_out,
+    macro_f1_interval,
     summarise,
 )
 
@@ -88,3 +89,21 @@ def test_leave_one_group_out_reports_each_group(data, codebook):
                                  frame["hand"].to_numpy(), groups, codebook.ids)
     assert set(result["groups"]) == {"h0", "h1"}
     assert result["metrics"]["n"] == len(frame)
+
+
+def test_the_macro_f1_interval_holds_the_figure_and_narrows_with_more_texts():
+    rng = np.random.default_rng(0)
+
+    def interval(n: int) -> tuple[float, list[float]]:
+        Y = (rng.random((n, 3)) < 0.3).astype(int)
+        predicted = np.where(rng.random((n, 3)) < 0.8, Y, 1 - Y)  # 80% of cells right
+        return f1_score(Y, predicted, average="macro"), macro_f1_interval(Y, predicted)
+
+    figure, (low, high) = interval(200)
+    assert low < figure < high
+    _, (low_more, high_more) = interval(2000)
+    assert high_more - low_more < (high - low) / 2
+    Y = np.array([[1, 0], [0, 1], [1, 1], [0, 0]] * 25)
+    assert macro_f1_interval(Y, Y) == [1.0, 1.0]
+    assert macro_f1_interval(Y, Y) == macro_f1_interval(Y, Y)  # seeded
+    assert macro_f1_interval(Y[:1], Y[:1]) is None  # one text: no interval

@@ -107,6 +107,7 @@ def test_real_statements_are_scored_into_the_card_first(tmp_path, tiny_corpus):
                                       str(tmp_path / "m.joblib"), "--real", str(real)])
     assert result.exit_code == 0, result.output
     assert "(real statements real.jsonl, 3 of them, measured only)" in result.output
+    assert "95% interval" in result.output
     card = json.loads((tmp_path / "m.json").read_text())
     metrics = card["metrics"]
     assert next(iter(metrics)) == "real_statements"
