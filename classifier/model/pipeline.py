@@ -143,6 +143,14 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.max_iter = max_iter
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A model saved before these parameters existed chose its thresholds on every row
+        # and took the single best: give it the values that say so, so that it can still
+        # be cloned (review retraining) and described.
+        state.setdefault("threshold_groups", ())
+        state.setdefault("threshold_tolerance", 0.0)
+        super().__setstate__(state)
+
     def _linear(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, class_weight=self.class_weight,
                                   max_iter=self.max_iter, solver="liblinear",

@@ -153,3 +153,20 @@ def test_the_tolerance_keeps_thresholds_steady_when_the_folds_change():
         return float(np.std(cuts))
 
     assert spread(0.02) < spread(0.0) / 2
+
+
+def test_a_model_saved_before_the_threshold_parameters_still_clones(data):
+    import pickle
+
+    texts, Y, groups = data
+    fitted = build_pipeline().fit(texts, Y, classifier__groups=groups)
+    state = fitted[-1].__getstate__()
+    for name in ("threshold_groups", "threshold_tolerance"):  # as an older version saved it
+        del state[name]
+    older = NarrativeClassifier.__new__(NarrativeClassifier)
+    older.__setstate__(state)
+    again = pickle.loads(pickle.dumps(older))
+    assert clone(again).get_params()["threshold_tolerance"] == 0.0
+    assert clone(again).get_params()["threshold_groups"] == ()
+    features = fitted[:-1].transform(texts)
+    assert np.array_equal(again.predict(features), fitted[-1].predict(features))
