@@ -107,7 +107,7 @@ def evaluate_corpus(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path
         for name, pipeline in others.items():
             fitted = clone(pipeline).fit(texts, Y, classifier__groups=inner)
             compared[name]["challenge_macro_f1"] = \
-                held_out_metrics(fitted, challenge, book)["overall"]["macro_f1"]
+                held_out_metrics(fitted, challenge, book, interval=False)["overall"]["macro_f1"]
 
     metrics: dict[str, Any] = {
         "corpus": {"file": str(corpus), "sha256": file_sha256(corpus), "quotations": len(frame),
@@ -193,7 +193,7 @@ def evaluate_model(model_path: str | Path | None, test: str | Path, *,
     progress(f"scoring {len(texts)} excerpts of {test}")
     proba = model.predict_proba(texts)
     predicted = (proba >= np.array([model.thresholds[lab] for lab in book.ids])).astype(np.int8)
-    held = held_out_metrics(model.pipeline, Path(test), book)
+    held = held_out_metrics(model.pipeline, Path(test), book, proba=proba)
     fold_of = np.zeros(len(texts), dtype=int)  # one "fold": the saved model scored them all
     progress("error analysis")
     metrics = {

@@ -252,19 +252,27 @@ def macro_f1_interval(Y: np.ndarray, predicted: np.ndarray, *, confidence: float
     return [float(interval.low), float(interval.high)]
 
 
-def held_out_metrics(pipeline: Pipeline, path: str | Path, codebook: Codebook) -> dict[str, Any]:
+def held_out_metrics(pipeline: Pipeline, path: str | Path, codebook: Codebook, *,
+                     interval: bool = True, proba: np.ndarray | None = None) -> dict[str, Any]:
     """Metrics of a fitted pipeline on a labelled file it never saw, overall and per hand.
 
     The file needs ``id``, ``text`` and ``labels``; a ``hand`` column, if any, splits the
-    figures by writer. ``macro_f1_interval`` is the 95% bootstrap interval of macro-F1.
+    figures by writer. ``macro_f1_interval`` is the 95% bootstrap interval of macro-F1
+    (``None`` without ``interval``). ``proba``: the pipeline's scores of the file's texts,
+    in file order, when the caller has them already, so the file is not scored again.
     """
     frame = load_corpus(path, codebook, require_case=False)
     Y = label_matrix(frame, codebook)
     texts = list(frame["text"])
-    proba, predicted = pipeline.predict_proba(texts), pipeline.predict(texts)
+    if proba is None:
+        proba = pipeline.predict_proba(texts)
+    thresholds = getattr(pipeline[-1], "thresholds_", None)
+    predicted = pipeline.predict(texts) if thresholds is None \
+        else (proba >= thresholds).astype(np.int8)
     out: dict[str, Any] = {"file": Path(path).name, "sha256": file_sha256(path),
                            "overall": label_metrics(Y, proba, predicted, codebook.ids),
-                           "macro_f1_interval": macro_f1_interval(Y, predicted),
+                           "macro_f1_interval": macro_f1_interval(Y, predicted)
+                           if interval else None,
                            "hands": {}}
     if "hand" in frame and frame["hand"].nunique() > 1:
         for hand, rows in frame.groupby("hand").indices.items():

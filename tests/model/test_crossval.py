@@ -6,6 +6,7 @@ from classifier import build_pipeline, label_matrix, load_corpus
 from classifier.model.crossval import (
     case_folds,
     cross_validate,
+    held_out_metrics,
     label_metrics,
     leave_one_group_out,
     macro_f1_interval,
@@ -107,3 +108,20 @@ def test_the_macro_f1_interval_holds_the_figure_and_narrows_with_more_texts():
     assert macro_f1_interval(Y, Y) == [1.0, 1.0]
     assert macro_f1_interval(Y, Y) == macro_f1_interval(Y, Y)  # seeded
     assert macro_f1_interval(Y[:1], Y[:1]) is None  # one text: no interval
+
+
+def test_held_out_metrics_reuse_the_scores_they_are_given(tiny_model, tiny_corpus, codebook,
+                                                          monkeypatch):
+    pipeline = tiny_model.pipeline
+    scored = held_out_metrics(pipeline, tiny_corpus, codebook)
+    proba = pipeline.predict_proba(list(load_corpus(tiny_corpus, codebook)["text"]))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the file was scored again")
+
+    monkeypatch.setattr(pipeline, "predict_proba", refuse)
+    monkeypatch.setattr(pipeline, "predict", refuse)
+    given = held_out_metrics(pipeline, tiny_corpus, codebook, proba=proba)
+    assert given == scored
+    assert held_out_metrics(pipeline, tiny_corpus, codebook, proba=proba,
+                            interval=False)["macro_f1_interval"] is None
