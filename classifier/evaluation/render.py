@@ -126,7 +126,8 @@ def render_markdown(results: dict[str, Any], figures: dict[str, str]) -> str:
         out += _groups("Challenge set by hand", m["challenge"]["hands"], labels)
     out += ["## Thresholds", "",
             "Each label's threshold is the middle of the calibrated scores whose "
-            "out-of-fold F1 inside the training data is within 0.02 of the best. Below, "
+            "out-of-fold F1 inside the training data is within "
+            f"{m['design']['threshold_tolerance']:g} of the best. Below, "
             "the precision and recall it gives on the cross-validated scores, beside a "
             "plain 0.5.", "",
             *_thresholds(m["thresholds"])]

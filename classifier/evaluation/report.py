@@ -114,7 +114,8 @@ def evaluate_corpus(corpus: str | Path = DEFAULT_CORPUS, *, codebook: str | Path
                    "cases": len(set(groups))},
         "design": {"folds": folds, "repeats": repeats, "seed": seed, "grouped_by": "case",
                    "stratified_on": "the cases' label mix (iterative stratification of cases)",
-                   "cases_on_both_sides": both_sides},
+                   "cases_on_both_sides": both_sides,
+                   "threshold_tolerance": final.named_steps["classifier"].threshold_tolerance},
         "cross_validated": full.summary, "compared": compared,
     }
     if "hand" in frame and frame["hand"].nunique() > 1:

@@ -47,6 +47,7 @@ def test_the_report_and_metrics_json_agree(results, written):
     assert f"| macro-F1 | {macro['mean']:.3f} ± {macro['sd']:.3f} |" in report
     for label, row in metrics["thresholds"].items():
         assert f"| {label} | {row['threshold']:.3f} |" in report
+    assert f"within {metrics['design']['threshold_tolerance']:g} of the best" in report
     challenge = metrics["challenge"]["overall"]["macro_f1"]
     assert re.search(rf"\| held-out challenge set \|.*\| {challenge:.3f} \|", report)
     for png in re.findall(r"\]\(([^)]+\.png)\)", report):
